@@ -1,0 +1,73 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
+)
+
+// receiptsAPI is the reporter's side of a report, reached only with its receipt code.
+type receiptsAPI struct {
+	intake  *Intake
+	baseURL string
+}
+
+type receiptView struct {
+	Status    report.Status `json:"status"`
+	Kind      report.Kind   `json:"kind"`
+	Submitted string        `json:"submitted"` // the day only
+	Note      string        `json:"note,omitempty"`
+	AlertID   string        `json:"alert_id,omitempty"`
+	AlertURL  string        `json:"alert_url,omitempty"`
+	Followups int           `json:"followups"`
+	CanAdd    bool          `json:"can_add_information"`
+}
+
+func (h *receiptsAPI) showReceipt(c *gin.Context) {
+	r, err := h.intake.Report(c.Request.Context(), c.Param("receipt"))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	v := receiptView{
+		Status:    r.Status,
+		Kind:      r.Kind,
+		Submitted: r.SubmittedDay.Format(time.DateOnly),
+		Note:      r.Note,
+		Followups: len(r.Followups),
+		CanAdd:    (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged,
+	}
+	if r.AlertID != "" && (r.Status == report.StatusApproved || r.Status == report.StatusMerged) {
+		v.AlertID = r.AlertID
+		v.AlertURL = h.baseURL + "/alerts/" + r.AlertID
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, v)
+}
+
+type followupRequest struct {
+	Text string `json:"text"`
+}
+
+func (h *receiptsAPI) addFollowup(c *gin.Context) {
+	var req followupRequest
+	if err := readJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if err := h.intake.AddFollowup(c.Request.Context(), c.Param("receipt"), req.Text); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"status": "added"})
+}
+
+func (h *receiptsAPI) withdrawReport(c *gin.Context) {
+	if err := h.intake.Withdraw(c.Request.Context(), c.Param("receipt")); err != nil {
+		writeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "withdrawn"})
+}

@@ -1,0 +1,44 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+)
+
+// reportsAPI takes new reports.
+type reportsAPI struct{ intake *Intake }
+
+type submitRequest struct {
+	Kind   string          `json:"kind"`
+	Fields json.RawMessage `json:"fields"`
+	Altcha string          `json:"altcha,omitempty"`
+	// Website is a honeypot: invisible to people, tempting to form-filling bots.
+	Website string `json:"website,omitempty"`
+}
+
+var errHoneypot = &Error{http.StatusBadRequest, "spam_suspected", "This looks automated. If you are a person, leave the field marked “leave empty” blank and send again."}
+
+func (h *reportsAPI) createReport(c *gin.Context) {
+	var req submitRequest
+	if err := readJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	if req.Website != "" {
+		writeError(c, errHoneypot)
+		return
+	}
+	if len(req.Fields) == 0 {
+		writeError(c, &Error{errBadField.Status, errBadField.Code, "The request needs a fields object."})
+		return
+	}
+	rec, err := h.intake.Submit(c.Request.Context(), c.ClientIP(), Submission{Kind: req.Kind, Fields: req.Fields, Proof: req.Altcha})
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusCreated, rec)
+}

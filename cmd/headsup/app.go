@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/api/altcha"
+	"github.com/headsup/headsup/api/ratelimit"
+	"github.com/headsup/headsup/config"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// app is every long-lived dependency of a running server, built by one wiring function.
+type app struct {
+	cfg      config.Config
+	log      *slog.Logger
+	store    *store.Store
+	embedded *store.Embedded // nil when MONGODB_URI is set
+	engine   *gin.Engine
+	intake   *api.Intake
+	areas    []report.Area
+
+	// Each part's own wiring lives in its wire_*.go file.
+	push       pushParts
+	moderation moderationParts
+	web        webParts
+}
+
+// appOptions are knobs for tests and benchmarks; the zero value is production.
+type appOptions struct {
+	// NoRateLimits lifts the per-client limits, for benchmarks whose clients all share one
+	// loopback address.
+	NoRateLimits bool
+	Now          func() time.Time
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	level := map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError}[cfg.LogLevel]
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// openStore connects to MongoDB, or starts the embedded database when no URI is configured.
+func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, *store.Embedded, error) {
+	uri := cfg.MongoURI
+	var emb *store.Embedded
+	if uri == "" {
+		var err error
+		emb, err = store.StartEmbedded(ctx, cfg.DataDir, log)
+		if err != nil {
+			return nil, nil, err
+		}
+		uri = emb.URI
+	}
+	s, err := store.Open(ctx, uri, cfg.Database)
+	if err != nil {
+		if emb != nil {
+			_ = emb.Stop(context.Background())
+		}
+		return nil, nil, fmt.Errorf("open database: %w", err)
+	}
+	return s, emb, nil
+}
+
+// newApp builds everything a server needs, in dependency order.
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (a *app, err error) {
+	a = &app{cfg: cfg, log: log}
+	if a.areas, err = loadAreas(cfg.AreasFile); err != nil {
+		return nil, &usageError{err}
+	}
+	receiptKey, err := loadReceiptKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if a.store, a.embedded, err = openStore(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			a.close(context.Background())
+		}
+	}()
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+		a.store.Now = opts.Now
+	}
+	// The proof-of-work key is shared through the database so that a challenge issued by one
+	// replica verifies on another.
+	powKey, err := a.store.SettingOrCreate(ctx, "altcha_hmac_key", randomHex(32))
+	if err != nil {
+		return nil, err
+	}
+	limit := func(rate int, period time.Duration, burst int) *ratelimit.Limiter {
+		if opts.NoRateLimits {
+			rate, period, burst = 1_000_000, time.Second, 1_000_000
+		}
+		return ratelimit.New(ratelimit.Options{Rate: rate, Period: period, Burst: burst, Now: now})
+	}
+	a.intake = &api.Intake{
+		Store:      a.store,
+		Areas:      a.areas,
+		Proofs:     altcha.NewIssuer([]byte(powKey), altcha.DefaultMaxNumber, altcha.DefaultTTL, now),
+		Receipts:   api.ReceiptKey(receiptKey),
+		Verified:   limit(10, time.Hour, 5),
+		Unverified: limit(3, time.Hour, 2),
+		Now:        now,
+	}
+	identifierKey, err := a.store.SettingOrCreate(ctx, "identifier_hmac_key", randomHex(32))
+	if err != nil {
+		return nil, err
+	}
+	if err := a.wirePush(ctx, opts); err != nil {
+		return nil, err
+	}
+	if a.engine, err = api.NewEngine(api.EngineOptions{Logger: log, TrustedProxies: cfg.TrustedProxies, NotFound: a.notFoundPage()}); err != nil {
+		return nil, &usageError{err}
+	}
+	api.Register(a.engine, api.Deps{
+		Store:          a.store,
+		Intake:         a.intake,
+		Push:           a.push.service,
+		BaseURL:        cfg.BaseURL,
+		VAPIDPublicKey: a.push.publicKey,
+		IdentifierKey:  []byte(identifierKey),
+		Reads:          limit(600, time.Minute, 120),
+	})
+	if err := a.wireModeration(ctx, opts, []byte(identifierKey)); err != nil {
+		return nil, err
+	}
+	if err := a.wireWebapp(ctx, opts); err != nil {
+		return nil, err
+	}
+	registerHealth(a.engine, a.store)
+	return a, nil
+}
+
+// close releases the database; the embedded server stops last.
+func (a *app) close(ctx context.Context) {
+	if a.store != nil {
+		if err := a.store.Close(ctx); err != nil {
+			a.log.Warn("closing database connection", "err", err)
+		}
+	}
+	if a.embedded != nil {
+		if err := a.embedded.Stop(ctx); err != nil {
+			a.log.Warn("stopping embedded database", "err", err)
+		}
+	}
+}
+
+func loadAreas(path string) ([]report.Area, error) {
+	if path == "" {
+		return report.DefaultAreas(), nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("HEADSUP_AREAS_FILE: %w", err)
+	}
+	areas, err := report.ParseAreas(data)
+	if err != nil {
+		return nil, fmt.Errorf("HEADSUP_AREAS_FILE %s: %w", path, err)
+	}
+	return areas, nil
+}
+
+// loadReceiptKey returns the key receipts are hashed with. It is kept out of the database on
+// purpose: with HEADSUP_RECEIPT_KEY, or in a file in the data folder created on first start.
+func loadReceiptKey(cfg config.Config) ([]byte, error) {
+	if cfg.ReceiptKey != "" {
+		return []byte(cfg.ReceiptKey), nil
+	}
+	if cfg.MongoURI != "" {
+		// Several replicas must agree on the key, and a file on one of them cannot be shared.
+		return nil, usagef("HEADSUP_RECEIPT_KEY (or HEADSUP_RECEIPT_KEY_FILE) is required with MONGODB_URI: 32 or more random characters, the same on every replica, for example from: openssl rand -hex 32")
+	}
+	path := filepath.Join(cfg.DataDir, "receipt.key")
+	data, err := os.ReadFile(path)
+	if err == nil {
+		return []byte(strings.TrimSpace(string(data))), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("read receipt key: %w", err)
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	key := randomHex(32)
+	// O_EXCL: two processes starting at once must not each write a different key.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return loadReceiptKey(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create receipt key: %w", err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		return nil, fmt.Errorf("write receipt key: %w", err)
+	}
+	return []byte(key), f.Sync()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/store"
+)
+
+func runServe(ctx context.Context, env *environment, args []string) error {
+	fs := newFlags(env, "serve", true)
+	if helped, err := parseFlags(fs, args); helped || err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.stderr)
+	a, err := newApp(ctx, cfg, log, appOptions{})
+	if err != nil {
+		return err
+	}
+	defer a.close(context.Background())
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (HEADSUP_ADDR): %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           a.engine,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    16 << 10,
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+
+	where := "the embedded database in " + cfg.DataDir
+	if cfg.MongoURI != "" {
+		where = "MongoDB"
+	}
+	fmt.Fprintf(env.stdout, "Heads Up is running at %s (listening on %s, data in %s).\n", cfg.BaseURL, ln.Addr(), where)
+	a.printFirstSteps(ctx, env)
+	fmt.Fprintln(env.stdout, "Press Ctrl-C to stop.")
+
+	select {
+	case err := <-served:
+		return fmt.Errorf("server stopped: %w", err)
+	case <-ctx.Done():
+	}
+	// Stop accepting, let requests in flight finish, then stop the workers and the database
+	// (deferred above), in that order.
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Warn("requests still running at shutdown", "err", err)
+	}
+	a.stopWorkers()
+	fmt.Fprintln(env.stdout, "Stopped.")
+	return nil
+}
+
+// printFirstSteps tells a newcomer what to do next.
+func (a *app) printFirstSteps(ctx context.Context, env *environment) {
+	fmt.Fprintf(env.stdout, "Create the first moderator with:\n  go run ./cmd/headsup moderator add --name admin --role admin\n")
+}
+
+// stopWorkers stops background loops; filled in as loops are added.
+func (a *app) stopWorkers() {}
+
+// registerHealth adds the probes a load balancer or orchestrator uses.
+func registerHealth(e *gin.Engine, s *store.Store) {
+	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
+	e.GET("/readyz", func(c *gin.Context) {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ping(ctx); err != nil {
+			c.Header("Retry-After", "10")
+			c.String(http.StatusServiceUnavailable, "database unreachable\n")
+			return
+		}
+		c.String(http.StatusOK, "ready\n")
+	})
+}

@@ -1,0 +1,266 @@
+package report
+
+import (
+	"html"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+)
+
+// strict is shared: a bluemonday policy is safe for concurrent use once built.
+var strict = bluemonday.StrictPolicy()
+
+// maxSanitizeRounds bounds how many layers of entity encoding PlainText peels off. Real text has
+// none or one; more is someone probing.
+const maxSanitizeRounds = 8
+
+// PlainText turns what a moderator typed into plain text: every tag and comment is dropped and
+// entities are decoded, so the text is stored as the characters a reader sees and escaped once,
+// where it is output (html/template, the Atom feed, JSON). Decoding could reveal a tag that an
+// entity hid ("&lt;script&gt;"), so sanitising repeats until nothing changes; the result
+// contains nothing bluemonday would still read as markup, even by a consumer that forgets to
+// escape. Control characters other than newlines and tabs are dropped.
+func PlainText(s string) string {
+	s = strings.ToValidUTF8(s, "")
+	for i := 0; ; i++ {
+		next := html.UnescapeString(strict.Sanitize(s))
+		if next == s {
+			break
+		}
+		s = next
+		if i == maxSanitizeRounds {
+			// Still changing: keep the words and drop every angle bracket rather than guess.
+			s = strings.Map(func(r rune) rune {
+				if r == '<' || r == '>' {
+					return -1
+				}
+				return r
+			}, s)
+			break
+		}
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	s = strings.Map(func(r rune) rune {
+		if r == '\r' {
+			return '\n'
+		}
+		if forbiddenRune(r, true) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, s)
+	return strings.TrimSpace(s)
+}
+
+// AlertText cleans a moderator's title and body with PlainText and checks their lengths. A
+// title is one line: it becomes the headline of a push notification. Text is refused rather
+// than cut when it is too long, so a moderator never publishes a sentence that ends mid-word.
+func AlertText(title, body string) (string, string, *ValidationError) {
+	e := &ValidationError{Code: CodeInvalidField}
+	title = PlainText(title)
+	body = PlainText(body)
+	switch {
+	case title == "":
+		e.add("title", Problem{Code: ProblemRequired})
+	case strings.ContainsAny(title, "\n\t"):
+		e.add("title", Problem{Code: ProblemControlChars})
+	case utf8.RuneCountInString(title) > MaxAlertTitle:
+		e.add("title", Problem{Code: ProblemTooLong, Max: MaxAlertTitle})
+	}
+	switch {
+	case body == "":
+		e.add("body", Problem{Code: ProblemRequired})
+	case utf8.RuneCountInString(body) > MaxAlertBody:
+		e.add("body", Problem{Code: ProblemTooLong, Max: MaxAlertBody})
+	}
+	if e.orNil() != nil {
+		return "", "", e
+	}
+	return title, body, nil
+}
+
+// Hint marks a stretch of a reporter's text that may identify someone, so a moderator looks at
+// it before publishing. Offsets are in bytes of the text given to Hints.
+type Hint struct {
+	Kind  string `json:"kind"` // phone, email, url, address, name
+	Start int    `json:"start"`
+	End   int    `json:"end"`
+	Text  string `json:"text"`
+}
+
+// Hint kinds.
+const (
+	HintPhone   = "phone"
+	HintEmail   = "email"
+	HintURL     = "url"
+	HintAddress = "address"
+	HintName    = "name"
+)
+
+var (
+	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
+	urlRe   = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"']+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|net|org|info|biz|io|me|co|app|link|ly|gg|tv|us|xyz)\b(?:/[^\s<>"']*)?`)
+	// US numbers in their usual spellings, then anything that starts with + and a country code.
+	phoneRe = regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\b\d{3})[\s.\-]?\d{3}[\s.\-]?\d{4}\b|\+\d{1,3}[\s.\-]?(?:\(?\d{1,4}\)?[\s.\-]?){1,4}\d{2,4}\b|\b\d{3}[\s.\-]\d{4}\b`)
+	// A house number, up to four words, a street word, and a DC quadrant when there is one; or
+	// a number and a quadrant alone ("1500 Massachusetts NW"). "Drive" and "Way" count only
+	// capitalised: "20 minutes drive" is not an address.
+	addressRe = regexp.MustCompile(`(?i)\b\d{1,6}\s+(?:[\p{L}0-9'.\-]+\s+){0,4}?(?:st|street|ave|av|avenue|rd|road|blvd|boulevard|dr|(?-i:Drive|Way)|ln|lane|pl|place|ct|court|ter|terrace|pkwy|parkway|hwy|highway|cir|circle|sq|square|aly|alley)\b\.?(?:,?\s+(?:nw|ne|sw|se)\b)?|\b\d{1,6}\s+(?:[\p{L}0-9'.\-]+\s+){1,3}?(?:nw|ne|sw|se)\b|(?i)\b(?:calle|avenida|avda\.?|carrera|paseo|camino|callejón|boulevard|bulevar)\s+(?:[\p{L}0-9'.\-]+\s+){0,4}?(?:(?:#|n[úu]m(?:ero)?\.?|no\.?)\s*)?\d{1,6}\b(?:\s*(?:#|n[úu]m(?:ero)?\.?|no\.?)\s*\d{1,6}\b)?`)
+	// The phrase is matched case-insensitively, the name as written, up to three words; phrases
+	// such as "call me" are left out, they are followed by "at", "back" or "later" too often.
+	nameRe = regexp.MustCompile(`(?i:\b(?:my name is|my name's|i am called|i'm called|me llamo|mi nombre es|me dicen))\s+([\p{L}][\p{L}'\-]*(?:\s+\p{Lu}[\p{L}'\-]*){0,2})`)
+)
+
+// Hints finds phone numbers, emails, links, street addresses and self-introductions in text.
+// It is a help, not a guarantee: moderators still read every word. Overlapping matches are
+// reduced to the one that starts first (and is longest), in the order the text reads.
+func Hints(text string) []Hint {
+	var hs []Hint
+	add := func(kind string, re *regexp.Regexp, group int) {
+		for _, m := range re.FindAllStringSubmatchIndex(text, -1) {
+			start, end := m[2*group], m[2*group+1]
+			if start < 0 {
+				continue
+			}
+			if kind == HintPhone && !plausiblePhone(text[start:end]) {
+				continue
+			}
+			hs = append(hs, Hint{Kind: kind, Start: start, End: end, Text: text[start:end]})
+		}
+	}
+	// Emails before links, so "x@example.com" is one email and not also a link.
+	add(HintEmail, emailRe, 0)
+	add(HintURL, urlRe, 0)
+	add(HintPhone, phoneRe, 0)
+	add(HintAddress, addressRe, 0)
+	add(HintName, nameRe, 1)
+
+	order := map[string]int{HintEmail: 0, HintURL: 1, HintAddress: 2, HintPhone: 3, HintName: 4}
+	sort.SliceStable(hs, func(i, j int) bool {
+		if hs[i].Start != hs[j].Start {
+			return hs[i].Start < hs[j].Start
+		}
+		if hs[i].End != hs[j].End {
+			return hs[i].End > hs[j].End
+		}
+		return order[hs[i].Kind] < order[hs[j].Kind]
+	})
+	out := hs[:0]
+	end := -1
+	for _, h := range hs {
+		if h.Start < end {
+			continue
+		}
+		out = append(out, h)
+		end = h.End
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func plausiblePhone(s string) bool {
+	n := 0
+	for _, r := range s {
+		if r >= '0' && r <= '9' {
+			n++
+		}
+	}
+	return n >= 7 && n <= 15
+}
+
+// Identifier types accepted by /check.
+const (
+	IdentifierPhone = "phone"
+	IdentifierPlate = "plate"
+	IdentifierEmail = "email"
+)
+
+// NormalizeIdentifier brings a phone number, plate or email/handle into the one form under which
+// it is stored and looked up, so "(202) 555-0100" finds "+1 202 555 0100". Errors are
+// *ValidationError about the field "value" (or "type"), with messages in both languages.
+func NormalizeIdentifier(typ, value string) (string, error) {
+	bad := func(field, code string) error {
+		return &ValidationError{Code: CodeInvalidField, Fields: map[string]Problem{field: {Code: code}}}
+	}
+	var code string
+	switch typ {
+	case IdentifierPhone:
+		code = ProblemBadPhone
+	case IdentifierPlate:
+		code = ProblemBadPlate
+	case IdentifierEmail:
+		code = ProblemBadHandle
+	default:
+		return "", bad("type", ProblemUnknownOption)
+	}
+	if !utf8.ValidString(value) {
+		return "", bad("value", ProblemInvalidUTF8)
+	}
+	value = strings.TrimSpace(value)
+	if value == "" {
+		return "", bad("value", ProblemRequired)
+	}
+	if len(value) > 200 { // longer than any real identifier; no need to look closer
+		return "", bad("value", code)
+	}
+	switch typ {
+	case IdentifierPhone:
+		var b strings.Builder
+		for _, r := range value {
+			switch {
+			case r >= '0' && r <= '9':
+				b.WriteRune(r)
+			case strings.ContainsRune(" +-.()/", r):
+			default:
+				return "", bad("value", ProblemBadPhone)
+			}
+		}
+		d := b.String()
+		// US numbers are written with and without the country code; keep them without, so both
+		// spellings meet. Other country codes stay, they are part of the number.
+		if len(d) == 11 && d[0] == '1' {
+			d = d[1:]
+		}
+		if len(d) < 7 || len(d) > 15 {
+			return "", bad("value", ProblemBadPhone)
+		}
+		return d, nil
+	case IdentifierPlate:
+		var b strings.Builder
+		for _, r := range strings.ToUpper(value) {
+			switch {
+			case (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9'):
+				b.WriteRune(r)
+			case r == ' ' || r == '-' || r == '.' || r == '·':
+			default:
+				return "", bad("value", ProblemBadPlate)
+			}
+		}
+		p := b.String()
+		if len(p) < 2 || len(p) > 10 {
+			return "", bad("value", ProblemBadPlate)
+		}
+		return p, nil
+	case IdentifierEmail:
+		v := strings.ToLower(value)
+		if !strings.Contains(v, "@") || strings.HasPrefix(v, "@") {
+			v = strings.TrimPrefix(v, "@") // "@name" is a handle; the @ is decoration
+		}
+		if v == "" || utf8.RuneCountInString(v) > 100 || strings.Count(v, "@") > 1 || strings.HasSuffix(v, "@") {
+			return "", bad("value", ProblemBadHandle)
+		}
+		for _, r := range v {
+			if unicode.IsSpace(r) || forbiddenRune(r, false) || r == utf8.RuneError {
+				return "", bad("value", ProblemBadHandle)
+			}
+		}
+		return v, nil
+	}
+	return "", bad("type", ProblemUnknownOption)
+}

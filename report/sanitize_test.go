@@ -1,0 +1,238 @@
+package report
+
+import (
+	"errors"
+	"html"
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// owaspVectors are from the OWASP XSS Filter Evasion Cheat Sheet, plus entity-encoded and
+// nested variants that try to survive one round of sanitising.
+var owaspVectors = []string{
+	`<script>alert(1)</script>`,
+	`<SCRIPT SRC=https://cdn.jsdelivr.net/gh/Moksh45/host-xss.rocks/index.js></SCRIPT>`,
+	`javascript:/*--></title></style></textarea></script></xmp><svg/onload='+/"/+/onmouseover=1/+/[*/[]/+alert(1)//'>`,
+	`<IMG SRC="javascript:alert('XSS');">`,
+	`<IMG SRC=javascript:alert('XSS')>`,
+	`<IMG SRC=JaVaScRiPt:alert('XSS')>`,
+	"<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
+	`<a onmouseover="alert(document.cookie)">xxs link</a>`,
+	`<IMG """><SCRIPT>alert("XSS")</SCRIPT>"\>`,
+	`<IMG SRC=javascript:alert(String.fromCharCode(88,83,83))>`,
+	`<IMG SRC=# onmouseover="alert('xxs')">`,
+	`<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>`,
+	`<img src=x onerror="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041">`,
+	`<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>`,
+	`<IMG SRC="jav&#x09;ascript:alert('XSS');">`,
+	"<IMG SRC=\"jav\x00ascript:alert('XSS');\">",
+	`<SCRIPT/XSS SRC="http://xss.rocks/xss.js"></SCRIPT>`,
+	`<BODY onload!#$%&()*~+-_.,:;?@[/|\]^` + "`" + `=alert("XSS")>`,
+	`<<SCRIPT>alert("XSS");//\<</SCRIPT>`,
+	`<SCRIPT SRC=http://xss.rocks/xss.js?< B >`,
+	`<IMG SRC="` + "`" + `<javascript:alert>` + "`" + `('XSS')"`,
+	`<iframe src=http://xss.rocks/scriptlet.html <`,
+	`</TITLE><SCRIPT>alert("XSS");</SCRIPT>`,
+	`<INPUT TYPE="IMAGE" SRC="javascript:alert('XSS');">`,
+	`<BODY BACKGROUND="javascript:alert('XSS')">`,
+	`<svg/onload=alert('XSS')>`,
+	`<BGSOUND SRC="javascript:alert('XSS');">`,
+	`<LINK REL="stylesheet" HREF="javascript:alert('XSS');">`,
+	`<STYLE>@import'http://xss.rocks/xss.css';</STYLE>`,
+	`<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert('XSS');">`,
+	`<TABLE BACKGROUND="javascript:alert('XSS')">`,
+	`<DIV STYLE="background-image: url(javascript:alert('XSS'))">`,
+	`<IMG STYLE="xss:expr/*XSS*/ession(alert('XSS'))">`,
+	`<!--[if gte IE 4]><SCRIPT>alert('XSS');</SCRIPT><![endif]-->`,
+	`<BASE HREF="javascript:alert('XSS');//">`,
+	`<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.rocks/scriptlet.html"></OBJECT>`,
+	`<EMBED SRC="data:image/svg+xml;base64,PHN2ZyB4bWxuczpzdmc9Imh0dH A6Ly93d3cudzMub3JnLzIwMDAvc3ZnIiB4bWxucz0iaHR0cDovL3d3dy53My5vcmcv MjAwMC9zdmciIHhtbG5zOnhsaW5rPSJodHRwOi8vd3d3LnczLm9yZy8xOTk5L3hs aW5rIiB2ZXJzaW9uPSIxLjAiIHg9IjAiIHk9IjAiIHdpZHRoPSIxOTQiIGhlaWdodD0iMjAw IiBpZD0ieHNzIj48c2NyaXB0IHR5cGU9InRleHQvZWNtYXNjcmlwdCI+YWxlcnQoIlh TUyIpOzwvc2NyaXB0Pjwvc3ZnPg==" AllowScriptAccess="always"></EMBED>`,
+	`<? echo('<SCR)'; echo('IPT>alert("XSS")</SCRIPT>'); ?>`,
+	`<HEAD><META HTTP-EQUIV="CONTENT-TYPE" CONTENT="text/html; charset=UTF-7"> </HEAD>+ADw-SCRIPT+AD4-alert('XSS');+ADw-/SCRIPT+AD4-`,
+	`<A HREF="http://0x42.0x0000066.0x7.0x93/">XSS</A>`,
+	`&lt;script&gt;alert(1)&lt;/script&gt;`,
+	`&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;`,
+	`&#60;img src=x onerror=alert(1)&#62;`,
+	`<scr<script>ipt>alert(1)</scr</script>ipt>`,
+	`\u003cscript\u003ealert(1)\u003c/script\u003e`,
+	strings.Repeat("&amp;", 20) + "lt;b&gt;",
+}
+
+var tagLike = regexp.MustCompile(`<[A-Za-z!?]|</[A-Za-z]`)
+
+func TestPlainTextOWASP(t *testing.T) {
+	for _, v := range owaspVectors {
+		got := PlainText(v)
+		if tagLike.MatchString(got) {
+			t.Errorf("PlainText(%.60q) = %q still reads as markup", v, got)
+		}
+		if strings.Contains(html.EscapeString(got), "<") {
+			t.Errorf("escaped output of %.60q holds <", v)
+		}
+		if PlainText(got) != got {
+			t.Errorf("PlainText is not stable on %q", got)
+		}
+	}
+}
+
+func TestPlainText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{`<script>alert(1)</script>`, ""},
+		{`<b>Pressed</b> "M30" pills — <i>test them</i>`, `Pressed "M30" pills — test them`},
+		{"AT&T phone, 5 < 6 > 2", "AT&T phone, 5 < 6 > 2"},
+		{"Tom &amp; Jerry&#39;s", "Tom & Jerry's"},
+		{"  line one\r\nline two\x00\u202e  ", "line one\nline two"},
+		{"<p>one</p><p>two</p>", "onetwo"},
+	}
+	for _, tt := range tests {
+		if got := PlainText(tt.in); got != tt.want {
+			t.Errorf("PlainText(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestAlertText(t *testing.T) {
+	title, body, verr := AlertText(" <b>Bad batch</b> in Ward 8 ", "Purple powder &amp; pills.\r\nCarry naloxone.")
+	if verr != nil || title != "Bad batch in Ward 8" || body != "Purple powder & pills.\nCarry naloxone." {
+		t.Fatalf("got %q %q %v", title, body, verr)
+	}
+	tests := []struct {
+		name, title, body, field, problem, en, es string
+	}{
+		{"empty title", "<script>x</script>", "b", "title", ProblemRequired, "Write a title.", "Escribe un título."},
+		{"empty body", "t", " ", "body", ProblemRequired, "Write the text of the alert.", "Escribe el texto de la alerta."},
+		{"long title", strings.Repeat("é", 121), "b", "title", ProblemTooLong, "Use at most 120 characters, on one line.", "Usa como máximo 120 caracteres, en una sola línea."},
+		{"two-line title", "a\nb", "b", "title", ProblemControlChars, "Remove line breaks and special or invisible characters from the title.", "Quita los saltos de línea y los caracteres especiales o invisibles del título."},
+		{"long body", "t", strings.Repeat("a", 2001), "body", ProblemTooLong, "Use at most 2000 characters.", "Usa como máximo 2000 caracteres."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, verr := AlertText(tt.title, tt.body)
+			if verr == nil || verr.Fields[tt.field].Code != tt.problem {
+				t.Fatalf("got %v, want %s on %s", verr, tt.problem, tt.field)
+			}
+			if m := verr.Messages("en")[tt.field]; m != tt.en {
+				t.Errorf("en = %q", m)
+			}
+			if m := verr.Messages("es")[tt.field]; m != tt.es {
+				t.Errorf("es = %q", m)
+			}
+		})
+	}
+}
+
+func FuzzPlainText(f *testing.F) {
+	for _, v := range owaspVectors {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := PlainText(s)
+		if !utf8.ValidString(got) || tagLike.MatchString(got) {
+			t.Fatalf("PlainText(%q) = %q", s, got)
+		}
+	})
+}
+
+func TestHints(t *testing.T) {
+	type h struct{ kind, text string }
+	tests := []struct {
+		in   string
+		want []h
+	}{
+		{"He called from (202) 555-0100 twice", []h{{HintPhone, "(202) 555-0100"}}},
+		{"number +1 202.555.0199 or 2025550142", []h{{HintPhone, "+1 202.555.0199"}, {HintPhone, "2025550142"}}},
+		{"his UK number +44 20 7946 0958", []h{{HintPhone, "+44 20 7946 0958"}}},
+		{"text 555-0199 after 9", []h{{HintPhone, "555-0199"}}},
+		{"write to John.Doe+x@example.co.uk now", []h{{HintEmail, "John.Doe+x@example.co.uk"}}},
+		{"ad at https://example.com/ad?id=3, also www.example.org", []h{{HintURL, "https://example.com/ad?id=3,"}, {HintURL, "www.example.org"}}},
+		{"found him on skipthegames.com", []h{{HintURL, "skipthegames.com"}}},
+		{"outside 1500 Massachusetts Ave NW by the bus stop", []h{{HintAddress, "1500 Massachusetts Ave NW"}}},
+		{"at 800 K St. NE.", []h{{HintAddress, "800 K St. NE"}}},
+		{"near 1500 Massachusetts NW", []h{{HintAddress, "1500 Massachusetts NW"}}},
+		{"en la calle Mayor 12, cerca del parque", []h{{HintAddress, "calle Mayor 12"}}},
+		{"vivo en Calle 5 # 23", []h{{HintAddress, "Calle 5 # 23"}}},
+		{"Hi, my name is Maria and I work on 14th", []h{{HintName, "Maria"}}},
+		{"me llamo Ana López y quiero avisar", []h{{HintName, "Ana López"}}},
+		{"mi nombre es carla", []h{{HintName, "carla"}}},
+		{"He was tall, drove a red car, paid 200 dollars, 20 minutes drive away on 2026-11-20", nil},
+		{"call me back later", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := Hints(tt.in)
+			var simple []h
+			for _, g := range got {
+				if tt.in[g.Start:g.End] != g.Text {
+					t.Errorf("offsets %d:%d do not cover %q", g.Start, g.End, g.Text)
+				}
+				simple = append(simple, h{g.Kind, g.Text})
+			}
+			if len(simple) != len(tt.want) {
+				t.Fatalf("got %v, want %v", simple, tt.want)
+			}
+			for i := range simple {
+				if simple[i] != tt.want[i] {
+					t.Errorf("hint %d = %v, want %v", i, simple[i], tt.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestHintsByteOffsets(t *testing.T) {
+	text := "Ñandú dijo: llámame al 202-555-0100"
+	got := Hints(text)
+	if len(got) != 1 || text[got[0].Start:got[0].End] != "202-555-0100" || got[0].Start != strings.Index(text, "202") {
+		t.Fatalf("got %+v", got)
+	}
+}
+
+func TestNormalizeIdentifier(t *testing.T) {
+	tests := []struct {
+		typ, in, want, field, problem, en, es string
+	}{
+		{typ: "phone", in: "(202) 555-0100", want: "2025550100"},
+		{typ: "phone", in: "+1 202.555.0100", want: "2025550100"},
+		{typ: "phone", in: "1-202-555-0100", want: "2025550100"},
+		{typ: "phone", in: "+44 20 7946 0958", want: "442079460958"},
+		{typ: "phone", in: "555-0199", want: "5550199"},
+		{typ: "phone", in: "555-01", field: "value", problem: ProblemBadPhone, en: "Enter a phone number with 7 to 15 digits.", es: "Escribe un número de teléfono de 7 a 15 dígitos."},
+		{typ: "phone", in: "1234567890123456", field: "value", problem: ProblemBadPhone, en: "Enter a phone number with 7 to 15 digits.", es: "Escribe un número de teléfono de 7 a 15 dígitos."},
+		{typ: "phone", in: "202-CALL-NOW", field: "value", problem: ProblemBadPhone, en: "Enter a phone number with 7 to 15 digits.", es: "Escribe un número de teléfono de 7 a 15 dígitos."},
+		{typ: "phone", in: "  ", field: "value", problem: ProblemRequired, en: "Enter what you want to check.", es: "Escribe lo que quieres buscar."},
+		{typ: "plate", in: " dc 7ab-12 ", want: "DC7AB12"},
+		{typ: "plate", in: "A", field: "value", problem: ProblemBadPlate, en: "Enter a plate with 2 to 10 letters and numbers.", es: "Escribe una placa de 2 a 10 letras y números."},
+		{typ: "plate", in: "ABC*123", field: "value", problem: ProblemBadPlate, en: "Enter a plate with 2 to 10 letters and numbers.", es: "Escribe una placa de 2 a 10 letras y números."},
+		{typ: "plate", in: "ABCDEFGHIJK", field: "value", problem: ProblemBadPlate, en: "Enter a plate with 2 to 10 letters and numbers.", es: "Escribe una placa de 2 a 10 letras y números."},
+		{typ: "email", in: " Mike.DC@Example.com ", want: "mike.dc@example.com"},
+		{typ: "email", in: "@Mike_DC", want: "mike_dc"},
+		{typ: "email", in: "Mike_DC", want: "mike_dc"},
+		{typ: "email", in: "mike dc", field: "value", problem: ProblemBadHandle, en: "Enter an email or a username, without spaces.", es: "Escribe un correo o un nombre de usuario, sin espacios."},
+		{typ: "email", in: "a@b@c", field: "value", problem: ProblemBadHandle, en: "Enter an email or a username, without spaces.", es: "Escribe un correo o un nombre de usuario, sin espacios."},
+		{typ: "email", in: "@", field: "value", problem: ProblemBadHandle, en: "Enter an email or a username, without spaces.", es: "Escribe un correo o un nombre de usuario, sin espacios."},
+		{typ: "name", in: "Mike", field: "type", problem: ProblemUnknownOption, en: "Choose one of the options in the list.", es: "Elige una de las opciones de la lista."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ+" "+tt.in, func(t *testing.T) {
+			got, err := NormalizeIdentifier(tt.typ, tt.in)
+			if tt.problem == "" {
+				if err != nil || got != tt.want {
+					t.Fatalf("got %q, %v; want %q", got, err, tt.want)
+				}
+				return
+			}
+			var verr *ValidationError
+			if !errors.As(err, &verr) || verr.Fields[tt.field].Code != tt.problem {
+				t.Fatalf("got %q, %v; want %s on %s", got, err, tt.problem, tt.field)
+			}
+			if m := verr.Messages("en")[tt.field]; m != tt.en {
+				t.Errorf("en = %q", m)
+			}
+			if m := verr.Messages("es")[tt.field]; m != tt.es {
+				t.Errorf("es = %q", m)
+			}
+		})
+	}
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	"github.com/FerretDB/FerretDB/ferretdb"
+)
+
+// Embedded is a FerretDB server running inside this process on a loopback port, keeping its data
+// in SQLite files. It lets one binary run the whole product with nothing installed; it speaks the
+// MongoDB wire protocol, so the rest of the code cannot tell it from MongoDB.
+type Embedded struct {
+	URI    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// StartEmbedded starts FerretDB with its data under dir. Its logs go to logger at warning level
+// and above only, with anything shaped like a network address removed.
+func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	dbDir := filepath.Join(dir, "ferretdb")
+	if err := os.MkdirAll(dbDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create database folder %s: %w", dbDir, err)
+	}
+	abs, err := filepath.Abs(dbDir)
+	if err != nil {
+		return nil, err
+	}
+	// FerretDB's SQLite backend defaults to WAL; NORMAL synchronous keeps every committed write
+	// across a process crash (kill -9) and only risks the last commits on power loss, at a
+	// fraction of FULL's fsyncs.
+	sqliteURL := (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String()
+	fdb, err := ferretdb.New(&ferretdb.Config{
+		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Handler:   "sqlite",
+		SQLiteURL: sqliteURL,
+		Logger:    slog.New(&redactingHandler{next: logger.Handler(), min: slog.LevelWarn}),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("start embedded database in %s: %w", dbDir, err)
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		_ = fdb.Run(runCtx)
+	}()
+	e.URI = fdb.MongoDBURI() // blocks until the listener is bound
+	return e, nil
+}
+
+// Stop stops the server and waits for it to close its files, up to the context's deadline.
+func (e *Embedded) Stop(ctx context.Context) error {
+	e.cancel()
+	select {
+	case <-e.done:
+		return nil
+	case <-ctx.Done():
+		return errors.New("embedded database did not stop in time")
+	case <-time.After(15 * time.Second):
+		return errors.New("embedded database did not stop in 15s")
+	}
+}
+
+// redactingHandler drops FerretDB's records below min and strips address-shaped text, because
+// FerretDB names each connection after its peer address and our rule is that no address is
+// ever logged, even our own loopback ones (a log scanner cannot tell them apart).
+type redactingHandler struct {
+	next  slog.Handler
+	min   slog.Level
+	attrs []slog.Attr
+}
+
+var addressPattern = regexp.MustCompile(`\[?[0-9a-fA-F:.]*[0-9a-fA-F]:[0-9a-fA-F:.]*\]?(:\d+)?|\d{1,3}(\.\d{1,3}){3}(:\d+)?`)
+
+func redact(s string) string { return addressPattern.ReplaceAllString(s, "[addr]") }
+
+func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.next.Enabled(ctx, l)
+}
+
+func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
+	out := slog.NewRecord(r.Time, r.Level, redact(r.Message), r.PC)
+	out.AddAttrs(slog.String("component", "database"))
+	r.Attrs(func(a slog.Attr) bool {
+		out.AddAttrs(redactAttr(a))
+		return true
+	})
+	return h.next.Handle(ctx, out)
+}
+
+func redactAttr(a slog.Attr) slog.Attr {
+	if a.Value.Kind() == slog.KindGroup {
+		var group []any
+		for _, g := range a.Value.Group() {
+			group = append(group, redactAttr(g))
+		}
+		return slog.Group(a.Key, group...)
+	}
+	return slog.String(a.Key, redact(a.Value.String()))
+}
+
+func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	red := make([]slog.Attr, len(attrs))
+	for i, a := range attrs {
+		red[i] = redactAttr(a)
+	}
+	return &redactingHandler{next: h.next.WithAttrs(red), min: h.min}
+}
+
+func (h *redactingHandler) WithGroup(name string) slog.Handler {
+	return &redactingHandler{next: h.next.WithGroup(name), min: h.min}
+}
