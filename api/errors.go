@@ -36,6 +36,7 @@ var (
 	errMethod          = &Error{http.StatusMethodNotAllowed, "method_not_allowed", "This method is not allowed here."}
 	errTooLarge        = &Error{http.StatusRequestEntityTooLarge, "too_large", "The request is too large (64 KiB at most)."}
 	errMediaType       = &Error{http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json."}
+	errCrossOrigin     = &Error{http.StatusForbidden, "cross_origin", "Requests from other sites are refused. Use the form on this site."}
 	errUnauthorized    = &Error{http.StatusUnauthorized, "unauthorized", "A valid token is required."}
 	errRateLimited     = &Error{http.StatusTooManyRequests, "rate_limited", "Too many requests. Wait a little and try again."}
 	errUnavailable     = &Error{http.StatusServiceUnavailable, "unavailable", "The service is briefly unavailable. Try again in a minute; nothing you sent was stored."}

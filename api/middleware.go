@@ -43,7 +43,7 @@ func NewEngine(opts EngineOptions) (*gin.Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	e.Use(logRequests(log, opts.Observe), recoverQuietly(log), setSecurityHeaders, limitBody)
+	e.Use(logRequests(log, opts.Observe), recoverQuietly(log), setSecurityHeaders, refuseCrossOrigin(), limitBody)
 	e.NoMethod(func(c *gin.Context) { writeError(c, errMethod) })
 	e.NoRoute(func(c *gin.Context) {
 		if opts.NotFound != nil && !strings.HasPrefix(c.Request.URL.Path, "/api/") {
@@ -134,4 +134,19 @@ func limitBody(c *gin.Context) {
 func isTooLarge(err error) bool {
 	var mbe *http.MaxBytesError
 	return errors.As(err, &mbe)
+}
+
+// refuseCrossOrigin refuses state-changing requests that a browser marks as coming from another
+// site (Sec-Fetch-Site, Origin), so no page elsewhere can post a form or act for a signed-in
+// moderator. Requests without those headers (curl, other servers) are not from a browser and
+// carry no ambient credentials, so they pass.
+func refuseCrossOrigin() gin.HandlerFunc {
+	cop := http.NewCrossOriginProtection()
+	return func(c *gin.Context) {
+		if err := cop.Check(c.Request); err != nil {
+			writeError(c, errCrossOrigin)
+			return
+		}
+		c.Next()
+	}
 }

@@ -25,9 +25,11 @@ const maxSanitizeRounds = 8
 // contains nothing bluemonday would still read as markup, even by a consumer that forgets to
 // escape. Control characters other than newlines and tabs are dropped.
 func PlainText(s string) string {
-	s = strings.ToValidUTF8(s, "")
+	s = plainRunes(s)
 	for i := 0; ; i++ {
-		next := html.UnescapeString(strict.Sanitize(s))
+		// Dropping a control character can join "<" and a letter, and decoding "&#1;" can make
+		// one, so runes are cleaned inside the loop: the fixed point is clean in both senses.
+		next := plainRunes(html.UnescapeString(strict.Sanitize(s)))
 		if next == s {
 			break
 		}
@@ -43,8 +45,15 @@ func PlainText(s string) string {
 			break
 		}
 	}
+	return strings.TrimSpace(s)
+}
+
+// plainRunes makes s valid UTF-8 with \n line ends and no control or invisible characters
+// except newlines and tabs.
+func plainRunes(s string) string {
+	s = strings.ToValidUTF8(s, "")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.Map(func(r rune) rune {
+	return strings.Map(func(r rune) rune {
 		if r == '\r' {
 			return '\n'
 		}
@@ -53,7 +62,6 @@ func PlainText(s string) string {
 		}
 		return r
 	}, s)
-	return strings.TrimSpace(s)
 }
 
 // AlertText cleans a moderator's title and body with PlainText and checks their lengths. A

@@ -164,7 +164,9 @@ func (f *fault) take() bool {
 // get a loopback listener, a trusted certificate and clean shutdown for free.
 // Call Close when done.
 func New(opts Options) *Server {
-	s := &Server{opts: opts, seed: opts.Seed, waitCh: make(chan struct{})}
+	// The seed is copied: a caller reusing its slice must not change the
+	// keys of subscriptions it has already handed out.
+	s := &Server{opts: opts, seed: bytes.Clone(opts.Seed), waitCh: make(chan struct{})}
 	if len(s.seed) == 0 {
 		s.seed = DefaultSeed
 	}
@@ -274,7 +276,7 @@ func (s *Server) keysFor(i int) *subKeys {
 	return v.(*subKeys)
 }
 
-func (s *Server) shardFor(n int) *shard { return &s.shards[n%numShards] }
+func (s *Server) shardFor(n int) *shard { return &s.shards[uint(n)%numShards] }
 
 // Received returns the messages accepted for endpoint n, oldest first.
 // It is empty when Options.NoPayloads is set.

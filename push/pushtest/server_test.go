@@ -420,6 +420,9 @@ func TestWaitForTimesOut(t *testing.T) {
 	if err := srv.WaitFor(context.Background(), 0); err != nil {
 		t.Fatalf("WaitFor(0) = %v", err)
 	}
+	if srv.CountFor(-1) != 0 || srv.Received(-5) != nil {
+		t.Fatal("negative index has messages")
+	}
 }
 
 func TestDelay(t *testing.T) {
