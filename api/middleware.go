@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/api/ratelimit"
 )
 
 // MaxBody is the largest request body accepted anywhere; a report is at most a few KiB.
@@ -149,4 +151,15 @@ func refuseCrossOrigin() gin.HandlerFunc {
 		}
 		c.Next()
 	}
+}
+
+// ClientKey is the rate-limit key for the client of c: its address as Gin resolves it (proxy
+// headers believed only from HEADSUP_TRUSTED_PROXIES), with IPv6 grouped by /64 because one
+// household or phone gets a whole /64. It is hashed inside the limiter and never stored.
+func ClientKey(c *gin.Context) string {
+	addr, err := netip.ParseAddr(c.ClientIP())
+	if err != nil {
+		return c.ClientIP()
+	}
+	return ratelimit.AddrKey(addr)
 }

@@ -34,7 +34,7 @@ func (h *reportsAPI) createReport(c *gin.Context) {
 		writeError(c, &Error{errBadField.Status, errBadField.Code, "The request needs a fields object."})
 		return
 	}
-	rec, err := h.intake.Submit(c.Request.Context(), c.ClientIP(), Submission{Kind: req.Kind, Fields: req.Fields, Proof: req.Altcha})
+	rec, err := h.intake.Submit(c.Request.Context(), ClientKey(c), Submission{Kind: req.Kind, Fields: req.Fields, Proof: req.Altcha})
 	if err != nil {
 		writeError(c, err)
 		return

@@ -50,7 +50,7 @@ func Register(e *gin.Engine, d Deps) {
 func limitRequests(l *ratelimit.Limiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if l != nil {
-			if ok, retry := l.Allow(c.ClientIP()); !ok {
+			if ok, retry := l.Allow(ClientKey(c)); !ok {
 				writeError(c, &limitedError{retry})
 				return
 			}

@@ -132,6 +132,9 @@ func FuzzPlainText(f *testing.F) {
 		if !utf8.ValidString(got) || tagLike.MatchString(got) {
 			t.Fatalf("PlainText(%q) = %q", s, got)
 		}
+		if again := PlainText(got); again != got {
+			t.Fatalf("PlainText is not stable: %q -> %q -> %q", s, got, again)
+		}
 	})
 }
 

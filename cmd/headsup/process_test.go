@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// serverProcess is the real binary running on a data folder, as an operator runs it.
+type serverProcess struct {
+	cmd    *exec.Cmd
+	url    string
+	stdout *lockedBuffer
+	stderr *lockedBuffer
+	done   chan struct{}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// startServer runs headsup serve on dataDir and waits until it answers.
+func startServer(t *testing.T, dataDir string, env ...string) *serverProcess {
+	t.Helper()
+	port := freePort(t)
+	p := &serverProcess{url: fmt.Sprintf("http://127.0.0.1:%d", port), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p.cmd = exec.Command(binary(t), "serve")
+	p.cmd.Env = append(os.Environ(),
+		fmt.Sprintf("HEADSUP_ADDR=127.0.0.1:%d", port),
+		fmt.Sprintf("HEADSUP_BASE_URL=http://localhost:%d", port),
+		"HEADSUP_ADMIN_ADDR=127.0.0.1:0",
+		"HEADSUP_DATA_DIR="+dataDir)
+	p.cmd.Env = append(p.cmd.Env, env...)
+	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = p.cmd.Wait(); close(p.done) }()
+	t.Cleanup(func() { p.kill() })
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case <-p.done:
+			t.Fatalf("server exited early:\n%s\n%s", p.stdout, p.stderr)
+		default:
+		}
+		if resp, err := http.Get(p.url + "/healthz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return p
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("server did not answer in 60s:\n%s\n%s", p.stdout, p.stderr)
+	return nil
+}
+
+func (p *serverProcess) kill() {
+	_ = p.cmd.Process.Kill()
+	<-p.done
+}
+
+// interrupt sends Ctrl-C and waits for a clean exit.
+func (p *serverProcess) interrupt(t *testing.T) {
+	t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not stop within 30s of Ctrl-C")
+	}
+	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
+		t.Fatalf("exit code %d after Ctrl-C:\n%s", code, p.stderr)
+	}
+}
+
+func (p *serverProcess) do(t *testing.T, method, path string, body any) (int, []byte) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		data, _ := json.Marshal(body)
+		r = bytes.NewReader(data)
+	}
+	req, _ := http.NewRequest(method, p.url+path, r)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+func TestNewcomerRunStopAndRestartKeepsReports(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	dir := t.TempDir()
+	p := startServer(t, dir)
+	out := p.stdout.String()
+	for _, want := range []string{"running at http://localhost:", "moderator add"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("start-up output lacks %q:\n%s", want, out)
+		}
+	}
+	status, body := p.do(t, "POST", "/api/v1/reports", map[string]any{"kind": "drug_alert", "fields": map[string]any{
+		"date": time.Now().UTC().Format(time.DateOnly), "area": "ward-2", "details": "Pink powder sold as coke, people falling out.", "sold_as": "cocaine",
+	}})
+	if status != 201 {
+		t.Fatalf("submit: %d %s", status, body)
+	}
+	var rec struct{ Receipt string }
+	_ = json.Unmarshal(body, &rec)
+	p.interrupt(t)
+	if !strings.Contains(p.stdout.String(), "Stopped.") {
+		t.Errorf("no clean stop message:\n%s", p.stdout)
+	}
+
+	p2 := startServer(t, dir)
+	status, body = p2.do(t, "GET", "/api/v1/receipts/"+rec.Receipt, nil)
+	if status != 200 || !strings.Contains(string(body), `"status":"pending"`) {
+		t.Fatalf("after restart the receipt gives %d %s", status, body)
+	}
+	p2.interrupt(t)
+	// Nothing a client sent may reach the terminal or logs: check the whole output.
+	scanner := bufio.NewScanner(strings.NewReader(p.stderr.String() + p2.stderr.String()))
+	for scanner.Scan() {
+		if strings.Contains(scanner.Text(), rec.Receipt) {
+			t.Fatalf("receipt in logs: %s", scanner.Text())
+		}
+	}
+}

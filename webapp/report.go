@@ -1,0 +1,300 @@
+package webapp
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/report"
+)
+
+// formField is one input of a report form, ready for the template: the schema's rules, the
+// labels in the page's language, what the person typed, and what is wrong with it.
+type formField struct {
+	Name      string
+	ID        string
+	Control   string // text, textarea, date, select, checkboxes, lines
+	Label     string
+	Hint      string
+	Error     string
+	Value     string
+	Required  bool
+	MaxLength int
+	Options   []formOption
+	Min, Max  string // date bounds
+}
+
+type formOption struct {
+	Code     string
+	Label    string
+	ID       string
+	Selected bool
+}
+
+// formSection is a fieldset of the form; grouping turns a long form into a few questions.
+type formSection struct {
+	Legend string
+	Fields []formField
+}
+
+// fieldError is one line of the error summary, which links to the field.
+type fieldError struct {
+	ID      string
+	Label   string
+	Message string
+}
+
+type reportForm struct {
+	Kind     report.Kind
+	Action   string
+	Sections []formSection
+	Errors   []fieldError
+	Summary  string // the sentence above the list of errors
+	TopError string // a problem with the whole form (spam check), not one field
+}
+
+// sectionOf groups fields into fieldsets. A field the schema gains later and this table does
+// not know still appears, in an "other details" section, so the form always has every field.
+var sectionOf = map[string]string{
+	"date": "when", "time_band": "when", "area": "when", "location": "when",
+	"details": "what", "harms": "what", "contact": "what",
+	"aggressor_name": "person", "phones": "person", "handles": "person", "gender": "person",
+	"age_range": "person", "height": "person", "build": "person", "hair": "person", "features": "person",
+	"vehicle_make": "vehicle", "vehicle_model": "vehicle", "vehicle_colour": "vehicle", "plate": "vehicle",
+	"sold_as": "drug", "colour": "drug", "form": "drug", "stamp": "drug", "packaging": "drug",
+	"routes": "effects", "effects": "effects",
+	"fentanyl_strip": "tests", "xylazine_strip": "tests", "other_test": "tests",
+}
+
+// reportPath and reportTitle name each kind's form page.
+var (
+	reportPath  = map[report.Kind]string{report.BadDate: "/report/bad-date", report.DrugAlert: "/report/bad-batch"}
+	reportTitle = map[report.Kind]string{report.BadDate: "report.bad_date.title", report.DrugAlert: "report.drug_alert.title"}
+)
+
+func (s *Site) showReportForm(kind report.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := s.newPage(c, reportTitle[kind])
+		s.renderReportForm(c, http.StatusOK, p, kind, nil, nil, "")
+	}
+}
+
+// renderReportForm shows the form with what was typed and, after a refused post, every error
+// next to its field and in a summary at the top.
+func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report.Kind, values url.Values, problems map[string]string, topError string) {
+	f := reportForm{Kind: kind, Action: p.URL(reportPath[kind]), TopError: topError}
+	sections := map[string]int{}
+	today := report.Day(p.Now)
+	for _, sf := range report.Schema(kind) {
+		ff := formField{
+			Name: sf.Name, ID: "f-" + sf.Name, Label: report.FieldLabel(p.Lang, sf.Name),
+			Hint: report.FieldHint(p.Lang, sf.Name), Required: sf.Required, MaxLength: sf.MaxLength,
+			Error: problems[sf.Name], Value: values.Get(sf.Name),
+		}
+		switch sf.Type {
+		case report.TypeTextarea:
+			ff.Control = "textarea"
+		case report.TypeDate:
+			ff.Control = "date"
+			// A day either side of the UTC day, as the server allows: see report.checkDate.
+			ff.Min = today.AddDate(-1, 0, -1).Format(report.DateLayout)
+			ff.Max = today.AddDate(0, 0, 1).Format(report.DateLayout)
+			ff.MaxLength = 0
+		case report.TypeEnum:
+			ff.Control = "select"
+			for _, o := range sf.Options {
+				ff.Options = append(ff.Options, formOption{Code: o, Label: report.OptionLabel(p.Lang, sf.Name, o), Selected: ff.Value == o})
+			}
+		case report.TypeArea:
+			ff.Control = "select"
+			for _, a := range s.deps.Areas {
+				ff.Options = append(ff.Options, formOption{Code: a.Code, Label: p.Area(a.Code), Selected: ff.Value == a.Code})
+			}
+			ff.MaxLength = 0
+		case report.TypeMulti:
+			ff.Control = "checkboxes"
+			chosen := values[sf.Name]
+			for _, o := range sf.Options {
+				ff.Options = append(ff.Options, formOption{
+					Code: o, Label: report.OptionLabel(p.Lang, sf.Name, o), ID: ff.ID + "-" + o, Selected: contains(chosen, o),
+				})
+			}
+		case report.TypeList:
+			// One entry per line: works without JavaScript and without a row of empty inputs.
+			ff.Control = "lines"
+			ff.Hint = strings.TrimSpace(ff.Hint + " " + p.T("form.one_per_line"))
+			ff.MaxLength = 0
+		default:
+			ff.Control = "text"
+		}
+		sec := sectionOf[sf.Name]
+		if sec == "" {
+			sec = "other"
+		}
+		i, ok := sections[sec]
+		if !ok {
+			i = len(f.Sections)
+			sections[sec] = i
+			f.Sections = append(f.Sections, formSection{Legend: p.T("report.section." + sec)})
+		}
+		f.Sections[i].Fields = append(f.Sections[i].Fields, ff)
+	}
+	// The summary lists errors in form order, each a link to its field.
+	for _, sec := range f.Sections {
+		for _, ff := range sec.Fields {
+			if ff.Error != "" {
+				id := ff.ID
+				if ff.Control == "checkboxes" && len(ff.Options) > 0 {
+					id = ff.Options[0].ID
+				}
+				f.Errors = append(f.Errors, fieldError{ID: id, Label: ff.Label, Message: ff.Error})
+			}
+		}
+	}
+	for name, msg := range problems {
+		if !inSchema(kind, name) {
+			// A problem with something that is not a field of this form (a tampered post).
+			f.Errors = append(f.Errors, fieldError{Label: report.FieldLabel(p.Lang, name), Message: msg})
+		}
+	}
+	if len(f.Errors) > 0 || f.TopError != "" {
+		p.Title = p.T("form.error_title_prefix") + " " + p.Title
+		f.Summary = p.T("form.error_summary")
+	}
+	p.Scripts = []string{"report.js"}
+	p.Data = f
+	s.render(c, status, "report", p)
+}
+
+func inSchema(kind report.Kind, name string) bool {
+	for _, f := range report.Schema(kind) {
+		if f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// submitReport takes the plain HTML post, turns it into the same fields object the JSON API
+// takes, and hands it to api.Intake, so the rules are the API's. It answers with the receipt
+// page itself: a redirect would have to put the receipt code in a URL.
+func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		p := s.newPage(c, reportTitle[kind])
+		if err := c.Request.ParseForm(); err != nil {
+			s.badForm(c, p, err)
+			return
+		}
+		form := c.Request.PostForm
+		if form.Get("website") != "" { // the honeypot: people never see it, some bots fill it
+			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.honeypot"))
+			return
+		}
+		fields, err := fieldsJSON(kind, form)
+		if err != nil {
+			s.fail(c, p, err)
+			return
+		}
+		rec, err := s.deps.Intake.Submit(c.Request.Context(), c.ClientIP(), api.Submission{
+			Kind: string(kind), Fields: fields, Proof: form.Get("altcha"),
+		})
+		var (
+			ve *report.ValidationError
+			ae *api.Error
+		)
+		if retry, limited := api.RetryAfter(err); limited {
+			s.tooManyRequests(c, p, retry)
+			return
+		}
+		switch {
+		case err == nil:
+		case errors.As(err, &ve):
+			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, ve.Messages(p.Lang), "")
+			return
+		case errors.As(err, &ae) && ae.Status < 500:
+			// The proof of work was wrong, expired or reused: keep everything typed, and the
+			// script solves a new one before the next try.
+			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.proof"))
+			return
+		default:
+			s.fail(c, p, err)
+			return
+		}
+		c.Header("Cache-Control", "no-store")
+		p.Title = p.T("receipt.new.title")
+		p.Scripts = []string{}
+		p.Data = receiptData{New: true, Code: rec.Receipt, Kind: kind, Status: report.Status(rec.Status), Submitted: report.Day(p.Now)}
+		s.render(c, http.StatusOK, "receipt", p)
+	}
+}
+
+// fieldsJSON converts form values into the JSON object of fields. Only the schema's names are
+// read, so anything else a client adds to the post is ignored rather than stored.
+func fieldsJSON(kind report.Kind, form url.Values) ([]byte, error) {
+	out := map[string]any{}
+	for _, f := range report.Schema(kind) {
+		vals, ok := form[f.Name]
+		if !ok {
+			continue
+		}
+		switch f.Type {
+		case report.TypeMulti:
+			out[f.Name] = vals
+		case report.TypeList:
+			var items []string
+			for _, line := range strings.Split(strings.Join(vals, "\n"), "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					items = append(items, line)
+				}
+			}
+			if len(items) > 0 {
+				out[f.Name] = items
+			}
+		default:
+			if v := vals[0]; v != "" {
+				out[f.Name] = v
+			}
+		}
+	}
+	return json.Marshal(out)
+}
+
+// badForm answers a post whose body could not be read: too large, or not a form at all.
+func (s *Site) badForm(c *gin.Context, p *page, err error) {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		s.showError(c, p, http.StatusRequestEntityTooLarge, "error.too_large")
+		return
+	}
+	s.showError(c, p, http.StatusBadRequest, "error.bad_form")
+}
+
+// receiptData is the reporter's view of their report.
+type receiptData struct {
+	New       bool // just submitted: show the code large, with advice
+	Code      string
+	Kind      report.Kind
+	Status    report.Status
+	Submitted time.Time
+	Note      string
+	AlertURL  string
+	CanAdd    bool
+	Followups int
+	Flash     string // what just happened (information added)
+	Text      string // the information being added, kept after an error
+	TextError string
+}

@@ -1,0 +1,297 @@
+// Package webapp is the public site: the pages people use to report, read alerts, check a
+// number, subscribe to pushes and learn what the service keeps. Pages are rendered on the
+// server with html/template and work with JavaScript off; the little JavaScript there is
+// (quick exit, proof of work, push, offline) only adds to them. Templates, translations and
+// static files are embedded, so the binary is the whole site.
+package webapp
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/api/ratelimit"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+// Checker finds published bad-date alerts naming an identifier (phone, plate, email or
+// handle). It is the same logic as POST /api/v1/check, passed in by the wiring function so
+// that the page and the API cannot disagree; nil means the check is not available.
+type Checker func(ctx context.Context, typ, value string) ([]report.Alert, error)
+
+// Deps is what the site needs from the wiring function.
+type Deps struct {
+	Store  *store.Store
+	Intake *api.Intake
+	Areas  []report.Area
+	// Check answers the check page; nil shows that checking is not available.
+	Check          Checker
+	SiteName       string
+	ExitURL        string
+	BaseURL        string
+	VAPIDPublicKey string
+	// Posts limits the form posts that look something up (receipt, check) per client.
+	Posts  *ratelimit.Limiter
+	Logger *slog.Logger
+	Now            func() time.Time
+}
+
+// Site holds the parsed templates, the catalogs and the static files of the public site.
+type Site struct {
+	deps    Deps
+	log     *slog.Logger
+	now     func() time.Time
+	pages   map[string]*template.Template
+	catalog catalogs
+	assets  *assets
+	sw      []byte // the service worker with the asset list filled in
+}
+
+// pageNames are the templates, one per page; each is parsed with the layout.
+var pageNames = []string{
+	"home", "report", "receipt", "receipt-lookup", "receipt-withdraw", "alerts", "alert",
+	"sheet", "check", "subscribe", "about", "error",
+}
+
+// New parses every template and prepares the static files. It fails only on a bug in the
+// embedded files, which the tests catch.
+func New(d Deps) (*Site, error) {
+	if d.Store == nil || d.Intake == nil {
+		return nil, errors.New("webapp: Store and Intake are required")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.Areas == nil {
+		d.Areas = d.Intake.Areas
+	}
+	if d.SiteName == "" {
+		d.SiteName = "Heads Up"
+	}
+	s := &Site{deps: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{}}
+	var err error
+	if s.catalog, err = loadCatalogs(); err != nil {
+		return nil, err
+	}
+	if s.assets, err = loadAssets(); err != nil {
+		return nil, err
+	}
+	if s.sw, err = s.buildServiceWorker(); err != nil {
+		return nil, err
+	}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS,
+			"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("webapp: parse %s: %w", name, err)
+		}
+		s.pages[name] = t
+	}
+	return s, nil
+}
+
+// templateFuncs are small helpers; everything that needs the language is a method of page.
+var templateFuncs = template.FuncMap{
+	"join": strings.Join,
+	"add":  func(a, b int) int { return a + b },
+}
+
+// page is what every template gets: the language, the site's settings, and the page's data.
+type page struct {
+	site     *Site
+	Lang     string
+	explicit bool // the language came from ?lang=, so links carry it on
+	Path     string
+	Title    string // already translated
+	// GET pages remember the visitor's language choice in script; pages rendered from a POST
+	// (a receipt code on screen) must never be reloaded by it.
+	Remember bool
+	// Scripts are extra script files (logical names) this page needs after app.js.
+	Scripts []string
+	Data    any
+	Now     time.Time
+}
+
+func (s *Site) newPage(c *gin.Context, titleKey string) *page {
+	p := &page{site: s, Path: c.Request.URL.Path, Now: s.now(), Remember: c.Request.Method == http.MethodGet}
+	if l := c.Query("lang"); l != "" {
+		p.Lang, p.explicit = report.MatchLanguage(l), true
+	} else {
+		p.Lang = report.MatchLanguage(c.GetHeader("Accept-Language"))
+	}
+	if titleKey != "" {
+		p.Title = p.T(titleKey)
+	}
+	return p
+}
+
+// T translates a catalog key; with arguments the text is a fmt format.
+func (p *page) T(key string, args ...any) string { return p.site.catalog.text(p.Lang, key, args...) }
+
+// SiteName is the configured, possibly neutral, name of the service.
+func (p *page) SiteName() string { return p.site.deps.SiteName }
+
+// ExitURL is where the quick exit goes.
+func (p *page) ExitURL() string { return p.site.deps.ExitURL }
+
+// Asset is the checksummed URL of a static file.
+func (p *page) Asset(name string) string { return p.site.assets.url(name) }
+
+// URL is a link to a page of the site, carrying the language on when the visitor chose one.
+func (p *page) URL(path string) string {
+	if !p.explicit {
+		return path
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + "lang=" + p.Lang
+}
+
+// LangURL is this page in another language, for the language switch.
+func (p *page) LangURL(lang string) string { return p.Path + "?lang=" + lang }
+
+// OtherLang is the language the switch offers.
+func (p *page) OtherLang() string {
+	if p.Lang == "es" {
+		return "en"
+	}
+	return "es"
+}
+
+// LangName is a language's name in that language, as a language switch must show it.
+func (p *page) LangName(lang string) string {
+	if lang == "es" {
+		return "Español"
+	}
+	return "English"
+}
+
+// Current marks the navigation link of the page being shown.
+func (p *page) Current(path string) bool { return p.Path == path }
+
+// Date is a calendar day in words, in the page's language.
+func (p *page) Date(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return formatDate(p.Lang, t)
+}
+
+// DateTime is a moment in words with the UTC time; the script shows it in local time.
+func (p *page) DateTime(t time.Time) string {
+	return formatDate(p.Lang, t.UTC()) + ", " + t.UTC().Format("15:04") + " UTC"
+}
+
+// ISO is a machine-readable time for <time datetime>.
+func (p *page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// Kind, Severity, Area and TimeBand label codes in the page's language.
+func (p *page) Kind(k report.Kind) string             { return report.KindLabel(p.Lang, k) }
+func (p *page) Severity(s report.Severity) string     { return report.SeverityLabel(p.Lang, s) }
+func (p *page) Area(code string) string               { return report.AreaName(p.site.deps.Areas, p.Lang, code) }
+func (p *page) TimeBand(code string) string           { return report.TimeBandLabel(p.Lang, code) }
+func (p *page) Status(st report.Status) string        { return report.StatusLabel(p.Lang, st) }
+func (p *page) IdentifierType(typ string) string      { return report.OptionLabel(p.Lang, "type", typ) }
+func (p *page) Areas(codes []string) string {
+	names := make([]string, len(codes))
+	for i, c := range codes {
+		names[i] = p.Area(c)
+	}
+	return strings.Join(names, ", ")
+}
+
+// render writes a page through the layout. The template runs into a buffer first, so a
+// template error becomes a clean 500 rather than half a page.
+func (s *Site) render(c *gin.Context, status int, name string, p *page) {
+	var buf bytes.Buffer
+	t := s.pages[name]
+	if t == nil {
+		s.log.Error("no such page template", "page", name)
+		c.String(http.StatusInternalServerError, "internal error\n")
+		return
+	}
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		s.log.Error("render page", "page", name, "err", err)
+		c.String(http.StatusInternalServerError, "internal error\n")
+		return
+	}
+	h := c.Writer.Header()
+	h.Set("Vary", "Accept-Language, Accept-Encoding")
+	if h.Get("Cache-Control") == "" {
+		// Pages show live alerts and are per language; the browser may keep them but must ask.
+		h.Set("Cache-Control", "no-cache")
+	}
+	writeBody(c, status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+// fail shows the error page for err: a database outage is a 503 with Retry-After, anything
+// else unexpected a 500 logged once here, never with anything from the request.
+func (s *Site) fail(c *gin.Context, p *page, err error) {
+	status, key := http.StatusInternalServerError, "error.internal"
+	if errors.Is(err, store.ErrUnavailable) {
+		status, key = http.StatusServiceUnavailable, "error.unavailable"
+		c.Header("Retry-After", "30")
+		s.log.Warn("database unavailable", "route", c.FullPath(), "err", err)
+	} else {
+		s.log.Error("page failed", "route", c.FullPath(), "err", err)
+	}
+	s.showError(c, p, status, key)
+}
+
+// showError renders the error page with a message from the catalog.
+func (s *Site) showError(c *gin.Context, p *page, status int, key string) {
+	if p == nil {
+		p = s.newPage(c, "")
+	}
+	p.Title = p.T(key + ".title")
+	p.Data = errorData{Key: key}
+	s.render(c, status, "error", p)
+}
+
+// errorData is what the error page says: a catalog key with .title and .body texts.
+type errorData struct {
+	Key     string
+	Minutes int // how long to wait, for rate_limited
+}
+
+// NotFound is the site's 404 page for any unknown path outside /api/.
+func (s *Site) NotFound(c *gin.Context) {
+	s.showError(c, nil, http.StatusNotFound, "error.not_found")
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// templateSources returns every template's text, for the test that checks each catalog key a
+// template uses exists.
+func templateSources() (map[string]string, error) {
+	out := map[string]string{}
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := templateFS.ReadFile(path)
+		out[path] = string(b)
+		return err
+	})
+	return out, err
+}
