@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -53,7 +55,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 		defer close(e.done)
 		_ = fdb.Run(runCtx)
 	}()
-	e.URI = fdb.MongoDBURI() // blocks until the listener is bound
+	e.URI = fdb.MongoDBURI() + "?maxPoolSize=" + strconv.Itoa(EmbeddedPoolSize) // blocks until bound
 	return e, nil
 }
 
@@ -72,14 +74,21 @@ func (e *Embedded) Stop(ctx context.Context) error {
 
 // redactingHandler drops FerretDB's records below min and strips address-shaped text, because
 // FerretDB names each connection after its peer address and our rule is that no address is
-// ever logged, even our own loopback ones (a log scanner cannot tell them apart).
+// ever logged, even our own loopback ones (a log scanner cannot tell them apart). FerretDB calls
+// With on its hot paths, so attributes are only recorded there and redacted when a record is
+// actually written, which at warning level is rare.
 type redactingHandler struct {
-	next  slog.Handler
-	min   slog.Level
+	next slog.Handler
+	min  slog.Level
+	ops  []handlerOp // WithAttrs and WithGroup calls, replayed on the rare record written
+}
+
+type handlerOp struct {
+	group string
 	attrs []slog.Attr
 }
 
-var addressPattern = regexp.MustCompile(`\[?[0-9a-fA-F:.]*[0-9a-fA-F]:[0-9a-fA-F:.]*\]?(:\d+)?|\d{1,3}(\.\d{1,3}){3}(:\d+)?`)
+var addressPattern = regexp.MustCompile(`\[?(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}\]?(?::\d+)?|\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?`)
 
 func redact(s string) string { return addressPattern.ReplaceAllString(s, "[addr]") }
 
@@ -88,13 +97,24 @@ func (h *redactingHandler) Enabled(ctx context.Context, l slog.Level) bool {
 }
 
 func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
+	next := h.next.WithAttrs([]slog.Attr{slog.String("component", "database")})
+	for _, op := range h.ops {
+		if op.group != "" {
+			next = next.WithGroup(op.group)
+			continue
+		}
+		red := make([]slog.Attr, len(op.attrs))
+		for i, a := range op.attrs {
+			red[i] = redactAttr(a)
+		}
+		next = next.WithAttrs(red)
+	}
 	out := slog.NewRecord(r.Time, r.Level, redact(r.Message), r.PC)
-	out.AddAttrs(slog.String("component", "database"))
 	r.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(redactAttr(a))
 		return true
 	})
-	return h.next.Handle(ctx, out)
+	return next.Handle(ctx, out)
 }
 
 func redactAttr(a slog.Attr) slog.Attr {
@@ -108,14 +128,17 @@ func redactAttr(a slog.Attr) slog.Attr {
 	return slog.String(a.Key, redact(a.Value.String()))
 }
 
-func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	red := make([]slog.Attr, len(attrs))
-	for i, a := range attrs {
-		red[i] = redactAttr(a)
-	}
-	return &redactingHandler{next: h.next.WithAttrs(red), min: h.min}
+func (h *redactingHandler) with(op handlerOp) *redactingHandler {
+	return &redactingHandler{next: h.next, min: h.min, ops: append(slices.Clip(h.ops), op)}
 }
 
-func (h *redactingHandler) WithGroup(name string) slog.Handler {
-	return &redactingHandler{next: h.next.WithGroup(name), min: h.min}
+func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return h.with(handlerOp{attrs: attrs})
 }
+
+func (h *redactingHandler) WithGroup(name string) slog.Handler { return h.with(handlerOp{group: name}) }
+
+// EmbeddedPoolSize caps connections to the embedded database. SQLite takes one writer at a time
+// and makes the others sleep and retry (busy_timeout), which turns many concurrent writers into a
+// long latency tail; a few connections with the driver's FIFO queue in front are faster and fairer.
+var EmbeddedPoolSize = 8

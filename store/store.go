@@ -35,14 +35,14 @@ type Store struct {
 
 // Open connects to the server at uri, checks it answers and creates the indexes.
 func Open(ctx context.Context, uri, database string) (*Store, error) {
-	opts := options.Client().ApplyURI(uri).
+	// Defaults first, so that options in the URI (maxPoolSize, w, …) win.
+	opts := options.Client().SetMaxPoolSize(64).ApplyURI(uri).
 		SetAppName("headsup").
 		SetServerSelectionTimeout(5 * time.Second).
 		SetConnectTimeout(5 * time.Second).
 		SetTimeout(15 * time.Second).
 		// An acknowledged report must survive a crash: wait for the journal of a majority.
-		SetWriteConcern(writeconcern.Majority()).
-		SetMaxPoolSize(64)
+		SetWriteConcern(writeconcern.Majority())
 	client, err := mongo.Connect(opts)
 	if err != nil {
 		return nil, fmt.Errorf("connect to database: %w", err)
