@@ -1,0 +1,63 @@
+package config
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsNeedNoSettings(t *testing.T) {
+	c, err := Load(func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("a first run with nothing set must work: %v", err)
+	}
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.RetentionDays != 30 || !c.LocalOnly() {
+		t.Fatalf("defaults = %+v", c)
+	}
+}
+
+func TestProblemsAreNamedTogether(t *testing.T) {
+	env := map[string]string{
+		"HEADSUP_RETENTION_DAYS": "0", "HEADSUP_BASE_URL": "https://alerts.example.org",
+		"HEADSUP_VAPID_PUBLIC_KEY": "only-one", "HEADSUP_TRUSTED_PROXIES": "10.0.0.0/8,not-an-ip",
+		"HEADSUP_LOG_LEVEL": "loud", "MONGODB_URI": "postgres://x",
+	}
+	_, err := Load(func(k string) string { return env[k] })
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, want := range []string{"HEADSUP_RETENTION_DAYS", "HEADSUP_VAPID_SUBJECT is required", "HEADSUP_VAPID_PRIVATE_KEY", "not-an-ip", "HEADSUP_LOG_LEVEL", "MONGODB_URI"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+func TestSecretsFromFiles(t *testing.T) {
+	path := t.TempDir() + "/uri"
+	if err := os.WriteFile(path, []byte("mongodb://db:27017\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"MONGODB_URI_FILE": path, "HEADSUP_RECEIPT_KEY": strings.Repeat("k", 32)}
+	c, err := Load(func(k string) string { return env[k] })
+	if err != nil || c.MongoURI != "mongodb://db:27017" {
+		t.Fatalf("MONGODB_URI_FILE: %q %v", c.MongoURI, err)
+	}
+	env["MONGODB_URI_FILE"] = "/nonexistent/file"
+	if _, err := Load(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "MONGODB_URI_FILE") {
+		t.Fatalf("unreadable secret file: %v", err)
+	}
+}
+
+// TestReadmeListsEveryVariable keeps the README's table honest.
+func TestReadmeListsEveryVariable(t *testing.T) {
+	data, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range Vars {
+		if !strings.Contains(string(data), "| `"+v.Name+"` |") {
+			t.Errorf("README.md configuration table lacks %s", v.Name)
+		}
+	}
+}
