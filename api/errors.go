@@ -26,7 +26,6 @@ func (e *Error) Error() string { return e.Code + ": " + e.Message }
 var (
 	errBadJSON         = &Error{http.StatusBadRequest, "invalid_json", "The request body is not valid JSON of the expected shape."}
 	errBadField        = &Error{http.StatusBadRequest, "invalid_field", "Some fields need fixing."}
-	errUnknownKind     = &Error{http.StatusBadRequest, "unknown_kind", "The kind must be bad_date or drug_alert."}
 	errBadProof        = &Error{http.StatusBadRequest, "invalid_proof", "The anti-spam check failed or expired. Reload the page and try again."}
 	errReplayedProof   = &Error{http.StatusBadRequest, "replayed_proof", "This anti-spam check was already used. Reload the page and try again."}
 	errBadQuery        = &Error{http.StatusBadRequest, "invalid_query", "A query parameter is not valid."}

@@ -61,3 +61,52 @@ func TestReadmeListsEveryVariable(t *testing.T) {
 		}
 	}
 }
+
+// TestComposeSetsOnlyKnownVariables fails when docker-compose.yml or .env.example sets a variable
+// for the app that Heads Up does not read: a typo there would be silently ignored in production.
+func TestComposeSetsOnlyKnownVariables(t *testing.T) {
+	compose, err := os.ReadFile("../docker-compose.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inAppEnv bool
+	found := 0
+	for _, line := range strings.Split(string(compose), "\n") {
+		switch {
+		case strings.HasPrefix(line, "x-headsup:"):
+			inAppEnv = false
+		case line == "  environment:":
+			inAppEnv = true
+			continue
+		case !strings.HasPrefix(line, "    "):
+			inAppEnv = false
+		}
+		if !inAppEnv {
+			continue
+		}
+		name, _, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if !ok {
+			continue
+		}
+		found++
+		if !Known(name) {
+			t.Errorf("docker-compose.yml sets %s, which Heads Up does not read", name)
+		}
+	}
+	if found < 5 {
+		t.Fatalf("found only %d app variables in docker-compose.yml; has its layout changed?", found)
+	}
+	example, err := os.ReadFile("../.env.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(example), "\n") {
+		name, _, ok := strings.Cut(line, "=")
+		if !ok || strings.HasPrefix(line, "#") || name == "SITE_DOMAIN" { // SITE_DOMAIN is the proxy's
+			continue
+		}
+		if !Known(name) {
+			t.Errorf(".env.example sets %s, which Heads Up does not read", name)
+		}
+	}
+}

@@ -3,18 +3,24 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/headsup/headsup/store"
 )
 
 // serverProcess is the real binary running on a data folder, as an operator runs it.
@@ -166,5 +172,40 @@ func TestNewcomerRunStopAndRestartKeepsReports(t *testing.T) {
 		if strings.Contains(scanner.Text(), rec.Receipt) {
 			t.Fatalf("receipt in logs: %s", scanner.Text())
 		}
+	}
+}
+
+func TestMongoURIUsesThatServerInstead(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	// A separately started FerretDB stands in for a MongoDB server: same wire protocol.
+	external, err := store.StartEmbedded(context.Background(), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = external.Stop(context.Background()) })
+	dataDir := t.TempDir()
+	p := startServer(t, dataDir, "MONGODB_URI="+external.URI, "HEADSUP_RECEIPT_KEY="+strings.Repeat("r", 40))
+	if !strings.Contains(p.stdout.String(), "data in MongoDB") {
+		t.Errorf("start-up does not say it uses MongoDB:\n%s", p.stdout)
+	}
+	status, body := p.do(t, "POST", "/api/v1/reports", map[string]any{"kind": "drug_alert", "fields": map[string]any{
+		"date": time.Now().UTC().Format(time.DateOnly), "area": "ward-1", "details": "Tan powder, heavy nods.", "sold_as": "heroin",
+	}})
+	if status != 201 {
+		t.Fatalf("submit: %d %s", status, body)
+	}
+	p.interrupt(t)
+	if _, err := os.Stat(filepath.Join(dataDir, "ferretdb")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an embedded database was started anyway (%v)", err)
+	}
+	s, err := store.Open(context.Background(), external.URI, "headsup")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(context.Background())
+	if ids, _ := s.AllReportIDs(context.Background()); len(ids) != 1 {
+		t.Fatalf("the external server holds %d reports, want 1", len(ids))
 	}
 }

@@ -42,6 +42,9 @@ func commands() []command {
 		{"moderator", "manage moderator accounts: add, list, disable, reset", "headsup moderator add --name NAME [--role moderator|admin] | list | disable NAME | reset NAME", runModerator},
 		{"vapid", "print the public VAPID key browsers subscribe with", "headsup vapid", runVAPID},
 		{"purge", "delete raw report text past retention, and expired records, now", "headsup purge", runPurge},
+		{"export", "write alerts and settings as JSON lines to standard output, for backups and moves", "headsup export > backup.jsonl", runExport},
+		{"import", "read alerts and settings written by export from standard input", "headsup import < backup.jsonl", runImport},
+		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", "headsup healthcheck", runHealthcheck},
 	}
 }
 
