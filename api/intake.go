@@ -24,6 +24,8 @@ type Intake struct {
 	// without (JavaScript off), which are cheaper to send and so get a tighter limit.
 	Verified, Unverified *ratelimit.Limiter
 	Now                  func() time.Time
+	// Accepted, if set, is told the kind of every stored report (metrics); nothing else.
+	Accepted func(kind string, verified bool)
 }
 
 // Submission is a report as a client sends it.
@@ -73,6 +75,9 @@ func (in *Intake) Submit(ctx context.Context, clientAddr string, sub Submission)
 	r.SubmittedDay = report.Day(in.Now())
 	if err := in.Store.CreateReport(ctx, r); err != nil {
 		return Receipt{}, err
+	}
+	if in.Accepted != nil {
+		in.Accepted(string(r.Kind), r.Verified)
 	}
 	return Receipt{ID: r.ID, Receipt: code, Status: string(r.Status)}, nil
 }

@@ -23,8 +23,9 @@ type EngineOptions struct {
 	TrustedProxies []string
 	// NotFound answers unknown paths outside /api/ (the public pages' 404); nil answers JSON.
 	NotFound gin.HandlerFunc
-	// Observe, if set, is told the route pattern, status and duration of every request (metrics).
-	Observe func(route string, status int, d time.Duration)
+	// Observe, if set, is told the method, route pattern, status and duration of every request
+	// (metrics).
+	Observe func(method, route string, status int, d time.Duration)
 }
 
 // NewEngine builds the Gin engine every HTTP package registers its routes on, with the
@@ -60,7 +61,7 @@ func NewEngine(opts EngineOptions) (*gin.Engine, error) {
 // logRequests writes one line per request with the method, the route pattern (never the
 // path: it can hold a receipt code), the status and the duration. Nothing that identifies the
 // client — address, User-Agent, query string — is ever logged.
-func logRequests(log *slog.Logger, observe func(string, int, time.Duration)) gin.HandlerFunc {
+func logRequests(log *slog.Logger, observe func(string, string, int, time.Duration)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		c.Next()
@@ -71,7 +72,7 @@ func logRequests(log *slog.Logger, observe func(string, int, time.Duration)) gin
 		d := time.Since(start)
 		status := c.Writer.Status()
 		if observe != nil {
-			observe(route, status, d)
+			observe(c.Request.Method, route, status, d)
 		}
 		log.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
 			slog.String("method", c.Request.Method), slog.String("route", route),

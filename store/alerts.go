@@ -68,3 +68,12 @@ func (s *Store) Alert(ctx context.Context, id string) (*report.Alert, error) {
 	}
 	return &a, nil
 }
+
+// CountPublishedAlerts counts alerts the public can see now, for metrics.
+func (s *Store) CountPublishedAlerts(ctx context.Context) (int64, error) {
+	n, err := s.c(colAlerts).CountDocuments(ctx, bson.D{
+		{Key: "status", Value: report.AlertPublished},
+		{Key: "expires", Value: bson.D{{Key: "$gt", Value: s.Now()}}},
+	})
+	return n, wrap(err)
+}

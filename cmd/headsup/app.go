@@ -32,6 +32,7 @@ type app struct {
 	engine   *gin.Engine
 	intake   *api.Intake
 	areas    []report.Area
+	metrics  *metrics
 
 	// Each part's own wiring lives in its wire_*.go file.
 	push       pushParts
@@ -95,6 +96,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 			a.close(context.Background())
 		}
 	}()
+	a.metrics = newMetrics(a.store)
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -120,6 +122,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		Verified:   limit(10, time.Hour, 5),
 		Unverified: limit(3, time.Hour, 2),
 		Now:        now,
+		Accepted:   a.metrics.reportAccepted,
 	}
 	identifierKey, err := a.store.SettingOrCreate(ctx, "identifier_hmac_key", randomHex(32))
 	if err != nil {
@@ -128,7 +131,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if err := a.wirePush(ctx, opts); err != nil {
 		return nil, err
 	}
-	if a.engine, err = api.NewEngine(api.EngineOptions{Logger: log, TrustedProxies: cfg.TrustedProxies, NotFound: a.notFoundPage()}); err != nil {
+	if a.engine, err = api.NewEngine(api.EngineOptions{Logger: log, TrustedProxies: cfg.TrustedProxies, NotFound: a.notFoundPage(), Observe: a.metrics.observeRequest}); err != nil {
 		return nil, &usageError{err}
 	}
 	api.Register(a.engine, api.Deps{

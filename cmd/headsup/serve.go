@@ -40,6 +40,11 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    16 << 10,
 	}
+	stopMetrics, metricsAddr, err := serveMetrics(ctx, cfg.AdminAddr, a.metrics, log)
+	if err != nil {
+		return fmt.Errorf("listen on %s (HEADSUP_ADMIN_ADDR): %w", cfg.AdminAddr, err)
+	}
+	defer stopMetrics()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
@@ -48,6 +53,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 		where = "MongoDB"
 	}
 	fmt.Fprintf(env.stdout, "Heads Up is running at %s (listening on %s, data in %s).\n", cfg.BaseURL, ln.Addr(), where)
+	fmt.Fprintf(env.stdout, "Metrics for Prometheus at http://%s/metrics (keep this port private).\n", metricsAddr)
 	a.printFirstSteps(ctx, env)
 	fmt.Fprintln(env.stdout, "Press Ctrl-C to stop.")
 
@@ -69,9 +75,13 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
-// printFirstSteps tells a newcomer what to do next.
+// printFirstSteps tells a newcomer what to do next: create the first moderator, as long as
+// there is none.
 func (a *app) printFirstSteps(ctx context.Context, env *environment) {
-	fmt.Fprintf(env.stdout, "Create the first moderator with:\n  go run ./cmd/headsup moderator add --name admin --role admin\n")
+	if n, err := a.store.CountModerators(ctx); err != nil || n > 0 {
+		return
+	}
+	fmt.Fprintf(env.stdout, "No moderators yet. Create the first one (it prints a one-time password) with:\n  go run ./cmd/headsup moderator add --name admin --role admin\nthen sign in at %s/moderation/login\n", a.cfg.BaseURL)
 }
 
 // stopWorkers stops background loops; filled in as loops are added.
