@@ -1,10 +1,49 @@
 package api
 
-import "github.com/gin-gonic/gin"
+import (
+	"net/http"
 
-// checkAPI answers whether an identifier appears in a published bad-date alert.
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
+)
+
+// checkAPI answers whether an identifier appears in a published bad-date alert. The value
+// asked about is normalised and hashed with the identifier key, and only the hash reaches the
+// database; it is never stored or logged (the request log has the route only).
 type checkAPI struct {
 	deps *Deps
 }
 
-func (h *checkAPI) checkIdentifier(c *gin.Context) { writeError(c, errNotFound) }
+type checkRequest struct {
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+type checkResponse struct {
+	Matches []AlertView `json:"matches"`
+}
+
+func (h *checkAPI) checkIdentifier(c *gin.Context) {
+	var req checkRequest
+	if err := readJSON(c, &req); err != nil {
+		writeError(c, err)
+		return
+	}
+	normalized, err := report.NormalizeIdentifier(req.Type, req.Value)
+	if err != nil {
+		writeError(c, err) // a *ValidationError: 400 naming the field, never echoing the value
+		return
+	}
+	alerts, err := h.deps.Store.AlertsByIdentifier(c.Request.Context(), report.IdentifierHMAC(h.deps.IdentifierKey, req.Type, normalized))
+	if err != nil {
+		writeError(c, err)
+		return
+	}
+	out := checkResponse{Matches: []AlertView{}}
+	for i := range alerts {
+		out.Matches = append(out.Matches, NewAlertView(&alerts[i], h.deps.BaseURL))
+	}
+	// The answer says something about what the person typed: no cache may keep it.
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, out)
+}

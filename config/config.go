@@ -35,6 +35,7 @@ type Config struct {
 	ReceiptKey        string
 	Development       bool
 	LogLevel          string
+	NoRateLimits      bool
 }
 
 // Var describes one environment variable for --help, the README table and the docker-compose
@@ -67,6 +68,7 @@ var Vars = []Var{
 	{"HEADSUP_RECEIPT_KEY", "", "secret key for hashing receipt codes; keep it outside the database (empty = generated in HEADSUP_DATA_DIR/receipt.key)", true},
 	{"HEADSUP_DEVELOPMENT", "", "1 relaxes production checks (VAPID subject, TOTP may be switched off); never in production", false},
 	{"HEADSUP_LOG_LEVEL", "info", "debug, info, warn or error", false},
+	{"HEADSUP_RATE_LIMITS", "on", "per-client rate limits; off only for load tests on a private machine", false},
 }
 
 // Load reads the configuration from getenv and validates it. All problems are reported
@@ -106,6 +108,13 @@ func Load(getenv func(string) string) (Config, error) {
 		c.Development = true
 	default:
 		problems = append(problems, "HEADSUP_DEVELOPMENT must be 1 or 0, not "+strconv.Quote(dev))
+	}
+	switch limits := get("HEADSUP_RATE_LIMITS"); limits {
+	case "on":
+	case "off":
+		c.NoRateLimits = true
+	default:
+		problems = append(problems, "HEADSUP_RATE_LIMITS must be on or off, not "+strconv.Quote(limits))
 	}
 	days, err := strconv.Atoi(get("HEADSUP_RETENTION_DAYS"))
 	if err != nil || days < 1 || days > 3650 {

@@ -28,6 +28,12 @@ type Embedded struct {
 // StartEmbedded starts FerretDB with its data under dir. Its logs go to logger at warning level
 // and above only, with anything shaped like a network address removed.
 func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embedded, error) {
+	return StartEmbeddedAt(ctx, dir, "127.0.0.1:0", logger)
+}
+
+// StartEmbeddedAt is StartEmbedded on a chosen loopback address, so that tests can stop the
+// database and bring it back where clients expect it.
+func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger) (*Embedded, error) {
 	dbDir := filepath.Join(dir, "ferretdb")
 	if err := os.MkdirAll(dbDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create database folder %s: %w", dbDir, err)
@@ -41,7 +47,7 @@ func StartEmbedded(ctx context.Context, dir string, logger *slog.Logger) (*Embed
 	// fraction of FULL's fsyncs.
 	sqliteURL := (&url.URL{Scheme: "file", Path: abs + "/", RawQuery: "_pragma=synchronous(normal)"}).String()
 	fdb, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
 		SQLiteURL: sqliteURL,
 		Logger:    slog.New(&redactingHandler{next: logger.Handler(), min: slog.LevelWarn}),

@@ -1,21 +1,16 @@
 package store
 
 import (
-	"container/heap"
 	"context"
-	"errors"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
-	"strings"
 
 	"github.com/headsup/headsup/report"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
-
-// ErrEndpointInUse is returned when a subscription would take an endpoint another subscription
-// already has; the endpoint is a browser's identity, so two records for it would push twice.
-var ErrEndpointInUse = errors.New("push endpoint belongs to another subscription")
 
 // Subscription is one browser's push subscription and what it wants to receive. It holds no
 // account, address or time: only what a push needs. The token that lets its owner change it is
@@ -81,29 +76,23 @@ func (s *Store) isFerret(ctx context.Context) bool {
 	return ok
 }
 
-// SaveSubscription stores sub, or replaces the record that has the same endpoint (a browser
-// subscribing again), keeping that record's id. It returns the id stored.
+// SaveSubscription stores sub under SubscriptionID(sub.Endpoint), replacing the record a
+// browser made when it subscribed before (a new token, keys and choices). It returns the id.
 func (s *Store) SaveSubscription(ctx context.Context, sub *Subscription) (string, error) {
-	set := subscriptionFields(sub)
-	set = append(set, bson.E{Key: "endpoint", Value: sub.Endpoint})
+	id := SubscriptionID(sub.Endpoint)
+	set := append(subscriptionFields(sub), bson.E{Key: "endpoint", Value: sub.Endpoint},
+		bson.E{Key: "token_hash", Value: sub.TokenHash})
 	for attempt := 0; ; attempt++ {
-		var doc struct {
-			ID string `bson:"_id"`
-		}
-		err := s.c(colSubscriptions).FindOneAndUpdate(ctx,
-			bson.D{{Key: "endpoint", Value: sub.Endpoint}},
-			bson.D{{Key: "$set", Value: set}, {Key: "$setOnInsert", Value: bson.D{{Key: "_id", Value: sub.ID}}}},
-			options.FindOneAndUpdate().SetUpsert(true).SetReturnDocument(options.After).
-				SetProjection(bson.D{{Key: "_id", Value: 1}}),
-		).Decode(&doc)
-		// Two requests for one new endpoint race to insert; the loser updates the winner's record.
+		_, err := s.c(colSubscriptions).UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+			bson.D{{Key: "$set", Value: set}}, options.UpdateOne().SetUpsert(true))
+		// Two first subscribes of one browser race to insert; the loser updates the winner's.
 		if isDuplicate(err) && attempt == 0 {
 			continue
 		}
 		if err != nil {
 			return "", fmt.Errorf("save subscription: %w", wrap(err))
 		}
-		return doc.ID, nil
+		return id, nil
 	}
 }
 
@@ -111,7 +100,6 @@ func subscriptionFields(sub *Subscription) bson.D {
 	return bson.D{
 		{Key: "p256dh", Value: sub.P256dh},
 		{Key: "auth", Value: sub.Auth},
-		{Key: "token_hash", Value: sub.TokenHash},
 		{Key: "kinds", Value: sub.Kinds},
 		{Key: "areas", Value: sub.Areas},
 		{Key: "min_severity", Value: sub.MinSeverity},
@@ -121,11 +109,12 @@ func subscriptionFields(sub *Subscription) bson.D {
 	}
 }
 
-// InsertSubscriptions adds many new subscriptions at once, for imports and benchmarks. MinRank
-// is filled in from MinSeverity.
+// InsertSubscriptions adds many new subscriptions at once, for imports and benchmarks. Each id
+// is set from its endpoint and MinRank from MinSeverity.
 func (s *Store) InsertSubscriptions(ctx context.Context, subs []Subscription) error {
 	docs := make([]any, len(subs))
 	for i := range subs {
+		subs[i].ID = SubscriptionID(subs[i].Endpoint)
 		subs[i].MinRank = subs[i].MinSeverity.Rank()
 		docs[i] = &subs[i]
 	}
@@ -144,18 +133,13 @@ func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, err
 	return &sub, nil
 }
 
-// UpdateSubscription replaces what subscription id receives, and its endpoint and keys (a
-// browser renews them after pushsubscriptionchange). tokenHash must still be the stored one, so
-// a subscribe from the same browser in between wins over an update with the old token.
+// UpdateSubscription replaces what subscription id receives, and its keys. The endpoint is
+// fixed by the id; a browser whose endpoint changed subscribes again. tokenHash must still be
+// the stored one, so a subscribe from the same browser in between wins over an old token.
 func (s *Store) UpdateSubscription(ctx context.Context, id, tokenHash string, sub *Subscription) error {
-	set := subscriptionFields(sub)
-	set = append(set, bson.E{Key: "endpoint", Value: sub.Endpoint})
 	res, err := s.c(colSubscriptions).UpdateOne(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "token_hash", Value: tokenHash}},
-		bson.D{{Key: "$set", Value: set}})
-	if isDuplicate(err) {
-		return ErrEndpointInUse
-	}
+		bson.D{{Key: "$set", Value: subscriptionFields(sub)}})
 	if err != nil {
 		return fmt.Errorf("update subscription: %w", wrap(err))
 	}
@@ -177,99 +161,157 @@ func (s *Store) DeleteSubscription(ctx context.Context, id, tokenHash string) er
 	return nil
 }
 
-// DeleteGoneSubscription removes a subscription its push service reported gone (404/410), but
-// only if it still has that endpoint: a browser may have renewed it since the push was sent.
-func (s *Store) DeleteGoneSubscription(ctx context.Context, id, endpoint string) (bool, error) {
-	res, err := s.c(colSubscriptions).DeleteOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "endpoint", Value: endpoint}})
+// DeleteGoneSubscription removes a subscription its push service reported gone (404/410). The
+// id is derived from the endpoint the push went to (SubscriptionID), so this can only remove
+// that endpoint's record, never one a browser renewed since; filtering on _id alone keeps it
+// one indexed lookup on MongoDB and the one query FerretDB pushes down to SQLite.
+func (s *Store) DeleteGoneSubscription(ctx context.Context, endpoint string) (bool, error) {
+	res, err := s.c(colSubscriptions).DeleteOne(ctx, bson.D{{Key: "_id", Value: SubscriptionID(endpoint)}})
 	if err != nil {
 		return false, fmt.Errorf("delete gone subscription: %w", wrap(err))
 	}
 	return res.DeletedCount > 0, nil
 }
 
-// CountMatchingSubscriptions counts the subscriptions an alert goes to, for progress pages.
-func (s *Store) CountMatchingSubscriptions(ctx context.Context, m SubscriptionMatch) (int64, error) {
-	n, err := s.c(colSubscriptions).CountDocuments(ctx, m.filter())
-	if err != nil {
-		return 0, fmt.Errorf("count subscriptions: %w", wrap(err))
-	}
-	return n, nil
+// SubscriptionID is the id of the subscription for endpoint: the first 128 bits of its SHA-256,
+// URL-safe (report.ValidID accepts it). Deriving the id from the endpoint makes "subscribe
+// again replaces the old record" an upsert by _id, and an id always names one endpoint, so
+// deleting by id after a 404/410 can never remove a renewed subscription. The endpoint is an
+// unguessable capability URL, so the id is as random as a generated one and dates nothing.
+// (FerretDB v1 only pushes _id equality down to SQLite; a lookup by any other field decodes
+// every subscription, which is why the id and not the endpoint is the key.)
+func SubscriptionID(endpoint string) string {
+	sum := sha256.Sum256([]byte(endpoint))
+	return base64.RawURLEncoding.EncodeToString(sum[:16])
 }
 
-// MatchingSubscriptions returns up to limit subscriptions matching m whose id is greater than
-// after, in id order, so that a fan-out can walk them in windows and resume from the last id
-// it finished. It never holds more than limit subscriptions.
-//
-// On MongoDB this is an ordinary sorted, limited query on the _id index. FerretDB v1 pushes
-// neither range filters nor sorts down to SQLite: a sorted query would make it load and sort
-// every matching document in memory. There the documents are streamed unsorted instead, and
-// the limit smallest ids are kept in a bounded heap: one pass over the collection per window,
-// and memory bounded by limit whatever the number of subscriptions.
-func (s *Store) MatchingSubscriptions(ctx context.Context, m SubscriptionMatch, after string, limit int) ([]Subscription, error) {
-	filter := m.filter()
-	if after != "" {
-		filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+// MatchingSubscriptionsTotal counts the subscriptions an alert goes to, for progress pages,
+// when that is cheap: on MongoDB. On FerretDB counting decodes every subscription (it costs as
+// much as the fan-out's own walk), so ok is false there and the total is known at the end.
+func (s *Store) MatchingSubscriptionsTotal(ctx context.Context, m SubscriptionMatch) (n int64, ok bool, err error) {
+	if s.isFerret(ctx) {
+		return 0, false, nil
 	}
-	// token_hash is never needed to send a push, so it never leaves the database for it.
-	projection := bson.D{{Key: "token_hash", Value: 0}}
-	if !s.isFerret(ctx) {
-		cur, err := s.c(colSubscriptions).Find(ctx, filter, options.Find().
-			SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(limit)).
-			SetBatchSize(int32(min(limit, 1000))).SetProjection(projection))
-		if err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", wrap(err))
-		}
-		out := make([]Subscription, 0, limit)
-		if err := cur.All(ctx, &out); err != nil {
-			return nil, fmt.Errorf("list subscriptions: %w", wrap(err))
-		}
-		return out, nil
-	}
-	cur, err := s.c(colSubscriptions).Find(ctx, filter, options.Find().SetBatchSize(1000).SetProjection(projection))
+	n, err = s.c(colSubscriptions).CountDocuments(ctx, m.filter())
 	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", wrap(err))
+		return 0, false, fmt.Errorf("count subscriptions: %w", wrap(err))
 	}
-	defer cur.Close(ctx)
-	h := make(subHeap, 0, limit)
-	var sub Subscription
-	for cur.Next(ctx) {
-		// Compare the raw id first: most documents of a large collection lose to the heap's
-		// top and are never decoded.
-		id, ok := cur.Current.Lookup("_id").StringValueOK()
-		if !ok || (len(h) == limit && strings.Compare(id, h[0].ID) >= 0) {
-			continue
+	return n, true, nil
+}
+
+// WalkPosition is where a walk over subscriptions resumes: after the subscription with id
+// After. Markers are the ids last handed out before it, in walk order, for servers where the
+// walk is not in id order (see WalkSubscriptions).
+type WalkPosition struct {
+	After   string   `bson:"after,omitempty"`
+	Markers []string `bson:"markers,omitempty"`
+}
+
+// SubscriptionWalk streams the subscriptions an alert goes to, a batch at a time, holding at
+// most one driver batch in memory whatever the number of subscriptions.
+type SubscriptionWalk struct {
+	s       *Store
+	m       SubscriptionMatch
+	cur     *mongo.Cursor
+	ferret  bool
+	skip    map[string]int // FerretDB resume: marker id -> its index
+	skipped int            // index+1 of the last marker passed; 0 while none seen
+	// Restarted is set when a FerretDB walk could not find where it stopped (every marker was
+	// deleted since) and started again from the first subscription: at least once still holds,
+	// but more than one batch may be sent twice.
+	Restarted bool
+}
+
+// WalkSubscriptions starts or resumes a walk over the subscriptions matching m.
+//
+// On MongoDB the walk is in _id order over the _id index and resumes exactly after pos.After.
+// FerretDB v1 pushes neither range filters nor sorts down to SQLite: every query other than
+// _id equality decodes every document, and a sorted one also holds them all in memory. So
+// there one unsorted query streams the whole walk in storage order, which is insertion order
+// and is stable (updates stay in place, new subscriptions come last). Resuming skips up to the
+// last of pos.Markers still present; that costs one more pass, only after a crash.
+func (s *Store) WalkSubscriptions(ctx context.Context, m SubscriptionMatch, pos WalkPosition) (*SubscriptionWalk, error) {
+	w := &SubscriptionWalk{s: s, m: m, ferret: s.isFerret(ctx)}
+	if w.ferret && len(pos.Markers) > 0 {
+		w.skip = make(map[string]int, len(pos.Markers))
+		for i, id := range pos.Markers {
+			w.skip[id] = i
 		}
-		sub = Subscription{}
-		if err := cur.Decode(&sub); err != nil {
+	}
+	after := pos.After
+	if w.ferret {
+		after = ""
+	}
+	if err := w.open(ctx, after); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *SubscriptionWalk) open(ctx context.Context, after string) error {
+	filter := w.m.filter()
+	// token_hash is never needed to send a push, so it never leaves the database for it.
+	opts := options.Find().SetBatchSize(500).SetProjection(bson.D{{Key: "token_hash", Value: 0}})
+	if !w.ferret {
+		if after != "" {
+			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})
+		}
+		opts.SetSort(bson.D{{Key: "_id", Value: 1}})
+	}
+	cur, err := w.s.c(colSubscriptions).Find(ctx, filter, opts)
+	if err != nil {
+		return fmt.Errorf("walk subscriptions: %w", wrap(err))
+	}
+	w.cur = cur
+	return nil
+}
+
+// Next returns up to n more subscriptions; none means the walk is complete.
+func (w *SubscriptionWalk) Next(ctx context.Context, n int) ([]Subscription, error) {
+	out := make([]Subscription, 0, n)
+	for len(out) < n && w.cur.Next(ctx) {
+		if w.skip != nil {
+			id, _ := w.cur.Current.Lookup("_id").StringValueOK()
+			if i, ok := w.skip[id]; ok {
+				if i+1 > w.skipped {
+					w.skipped = i + 1
+				}
+				continue
+			}
+			if w.skipped == 0 {
+				continue // still before the resume point
+			}
+			// The first subscription after the last surviving marker: resume here.
+			w.skip = nil
+		}
+		var sub Subscription
+		if err := w.cur.Decode(&sub); err != nil {
 			return nil, fmt.Errorf("decode subscription: %w", err)
 		}
-		if len(h) < limit {
-			heap.Push(&h, sub)
-		} else {
-			h[0] = sub
-			heap.Fix(&h, 0)
+		out = append(out, sub)
+	}
+	if err := w.cur.Err(); err != nil {
+		return nil, fmt.Errorf("walk subscriptions: %w", wrap(err))
+	}
+	if len(out) == 0 && w.skip != nil {
+		// The stream ended while skipping. If a marker was seen, everything before the end
+		// was done already; if none was, where we stopped is unknown: start again.
+		w.skip = nil
+		if w.skipped == 0 {
+			w.Restarted = true
+			_ = w.cur.Close(ctx)
+			if err := w.open(ctx, ""); err != nil {
+				return nil, err
+			}
+			return w.Next(ctx, n)
 		}
-	}
-	if err := cur.Err(); err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", wrap(err))
-	}
-	out := make([]Subscription, len(h))
-	for i := len(h) - 1; i >= 0; i-- {
-		out[i] = heap.Pop(&h).(Subscription)
 	}
 	return out, nil
 }
 
-// subHeap is a max-heap by id: its top is the largest of the smallest ids seen so far.
-type subHeap []Subscription
-
-func (h subHeap) Len() int           { return len(h) }
-func (h subHeap) Less(i, j int) bool { return h[i].ID > h[j].ID }
-func (h subHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *subHeap) Push(x any)        { *h = append(*h, x.(Subscription)) }
-func (h *subHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// Close ends the walk and frees the server's cursor.
+func (w *SubscriptionWalk) Close(ctx context.Context) {
+	if w.cur != nil {
+		_ = w.cur.Close(ctx)
+	}
 }

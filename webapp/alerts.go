@@ -24,14 +24,14 @@ type option struct {
 }
 
 type alertsData struct {
-	Alerts  []report.Alert
-	Kinds   []option
-	Areas   []option
-	Kind    string
-	Area    string
-	NextURL string
+	Alerts   []report.Alert
+	Kinds    []option
+	Areas    []option
+	Kind     string
+	Area     string
+	NextURL  string
 	FirstURL string
-	Updated time.Time
+	Updated  time.Time
 }
 
 func (s *Site) listAlerts(c *gin.Context) {

@@ -14,7 +14,7 @@ import (
 
 // shellAssets are the static files the service worker keeps from its install, so that a page
 // opened offline still has its styles and scripts.
-var shellAssets = []string{"app.css", "app.js", "icon.svg"}
+var shellAssets = []string{"app.css", "app.js", "report.js", "pow.js", "icon.svg", "icon-192.png"}
 
 // buildServiceWorker fills the service worker's placeholders: the checksummed URLs of the shell
 // and a version derived from every asset, so that a release changes the worker's bytes and

@@ -298,3 +298,15 @@ type receiptData struct {
 	Text      string // the information being added, kept after an error
 	TextError string
 }
+
+// DescribedBy lists the ids of the hint and error of a field, for aria-describedby.
+func (f formField) DescribedBy() string {
+	var ids []string
+	if f.Hint != "" {
+		ids = append(ids, f.ID+"-hint")
+	}
+	if f.Error != "" {
+		ids = append(ids, f.ID+"-error")
+	}
+	return strings.Join(ids, " ")
+}

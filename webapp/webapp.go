@@ -45,10 +45,12 @@ type Deps struct {
 	ExitURL        string
 	BaseURL        string
 	VAPIDPublicKey string
+	// RetentionDays is how long raw report text is kept after a decision, for the privacy notice.
+	RetentionDays int
 	// Posts limits the form posts that look something up (receipt, check) per client.
 	Posts  *ratelimit.Limiter
 	Logger *slog.Logger
-	Now            func() time.Time
+	Now    func() time.Time
 }
 
 // Site holds the parsed templates, the catalogs and the static files of the public site.
@@ -82,6 +84,9 @@ func New(d Deps) (*Site, error) {
 	}
 	if d.Areas == nil {
 		d.Areas = d.Intake.Areas
+	}
+	if d.RetentionDays == 0 {
+		d.RetentionDays = 30
 	}
 	if d.SiteName == "" {
 		d.SiteName = "Heads Up"
@@ -121,8 +126,9 @@ type page struct {
 	explicit bool // the language came from ?lang=, so links carry it on
 	Path     string
 	Title    string // already translated
-	// GET pages remember the visitor's language choice in script; pages rendered from a POST
-	// (a receipt code on screen) must never be reloaded by it.
+	// GET pages remember the visitor's language choice in script and offer the language
+	// switch. Pages rendered from a POST (a receipt code shown once, a form with what someone
+	// typed) have neither: a reload or a switch there would lose what is on the screen.
 	Remember bool
 	// Scripts are extra script files (logical names) this page needs after app.js.
 	Scripts []string
@@ -206,12 +212,12 @@ func (p *page) DateTime(t time.Time) string {
 func (p *page) ISO(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
 // Kind, Severity, Area and TimeBand label codes in the page's language.
-func (p *page) Kind(k report.Kind) string             { return report.KindLabel(p.Lang, k) }
-func (p *page) Severity(s report.Severity) string     { return report.SeverityLabel(p.Lang, s) }
-func (p *page) Area(code string) string               { return report.AreaName(p.site.deps.Areas, p.Lang, code) }
-func (p *page) TimeBand(code string) string           { return report.TimeBandLabel(p.Lang, code) }
-func (p *page) Status(st report.Status) string        { return report.StatusLabel(p.Lang, st) }
-func (p *page) IdentifierType(typ string) string      { return report.OptionLabel(p.Lang, "type", typ) }
+func (p *page) Kind(k report.Kind) string         { return report.KindLabel(p.Lang, k) }
+func (p *page) Severity(s report.Severity) string { return report.SeverityLabel(p.Lang, s) }
+func (p *page) Area(code string) string           { return report.AreaName(p.site.deps.Areas, p.Lang, code) }
+func (p *page) TimeBand(code string) string       { return report.TimeBandLabel(p.Lang, code) }
+func (p *page) Status(st report.Status) string    { return report.StatusLabel(p.Lang, st) }
+func (p *page) IdentifierType(typ string) string  { return report.OptionLabel(p.Lang, "type", typ) }
 func (p *page) Areas(codes []string) string {
 	names := make([]string, len(codes))
 	for i, c := range codes {
@@ -295,3 +301,49 @@ func templateSources() (map[string]string, error) {
 	})
 	return out, err
 }
+
+// Explicit reports whether the visitor chose the language with ?lang=, so that GET forms
+// carry it on.
+func (p *page) Explicit() bool { return p.explicit }
+
+// RetentionDays is what the privacy notice promises about raw report text.
+func (p *page) RetentionDays() int { return p.site.deps.RetentionDays }
+
+// SiteURL is the public address of the site, printed on the sheet.
+func (p *page) SiteURL() string { return p.site.deps.BaseURL }
+
+// withData lets a shared template reach the page (for translations) and a value, and know at
+// which heading level it sits.
+type withData struct {
+	P *page
+	V any
+	H int
+}
+
+// With pairs a value with the page for a shared template; level is the heading level.
+func (p *page) With(v any, level ...int) withData {
+	h := 2
+	if len(level) > 0 {
+		h = level[0]
+	}
+	return withData{P: p, V: v, H: h}
+}
+
+// excerptRunes is how much of an alert's text a list shows before "read more".
+const excerptRunes = 280
+
+// Excerpt shortens an alert's text for lists, at a word boundary.
+func (p *page) Excerpt(s string) string {
+	r := []rune(s)
+	if len(r) <= excerptRunes {
+		return s
+	}
+	cut := string(r[:excerptRunes])
+	if i := strings.LastIndexAny(cut, " \n"); i > excerptRunes/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:\n") + "…"
+}
+
+// Identifiers are the identifiers of an alert a moderator chose to show.
+func (p *page) Identifiers(a report.Alert) []report.Identifier { return a.PublicIdentifiers() }

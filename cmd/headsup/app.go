@@ -81,6 +81,7 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 // newApp builds everything a server needs, in dependency order.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
+	opts.NoRateLimits = opts.NoRateLimits || cfg.NoRateLimits
 	if a.areas, err = loadAreas(cfg.AreasFile); err != nil {
 		return nil, &usageError{err}
 	}

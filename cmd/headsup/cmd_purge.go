@@ -2,9 +2,38 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+
+	"github.com/headsup/headsup/moderation"
 )
 
+// runPurge deletes, now, what the server's hourly purge loop would: raw report text past
+// HEADSUP_RETENTION_DAYS, spent proof-of-work records and dead sessions. Useful from cron
+// when the server is not running, and to see the effect of a shorter retention at once.
 func runPurge(ctx context.Context, env *environment, args []string) error {
-	return errors.New("purge: not built yet")
+	fs := newFlags(env, "purge", true)
+	if helped, err := parseFlags(fs, args); helped || err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("purge takes no arguments")
+	}
+	cfg, err := loadConfig(env)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.stderr)
+	s, emb, err := openStore(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
+	defer a.close(context.Background())
+	res, err := (&moderation.Purger{Store: s, Retention: cfg.Retention(), Log: log}).Once(ctx)
+	if err != nil {
+		return fmt.Errorf("purge: %w", err)
+	}
+	fmt.Fprintf(env.stdout, "Purged the raw text of %d report(s) decided more than %d day(s) ago, %d spent challenge(s) and %d expired session(s).\n",
+		res.Reports, cfg.RetentionDays, res.Challenges, res.Sessions)
+	return nil
 }

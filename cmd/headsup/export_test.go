@@ -15,7 +15,9 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	ctx := context.Background()
 	from, to := t.TempDir(), t.TempDir()
 	envFor := func(dir string) func(string) string {
-		return func(k string) string { return map[string]string{"HEADSUP_DATA_DIR": dir, "HEADSUP_LOG_LEVEL": "error"}[k] }
+		return func(k string) string {
+			return map[string]string{"HEADSUP_DATA_DIR": dir, "HEADSUP_LOG_LEVEL": "error"}[k]
+		}
 	}
 	// Put an alert and a setting in the first data folder.
 	env := &environment{getenv: envFor(from), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}

@@ -2,18 +2,49 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/headsup/headsup/push"
 )
 
 // pushParts is the push side of a running server.
 type pushParts struct {
-	service   *push.Service
-	publicKey string
+	service    *push.Service
+	publicKey  string
+	dispatcher *push.Dispatcher
 }
 
-// wirePush loads or generates the VAPID keys and builds the push service and dispatcher.
+// wirePush loads or generates the VAPID keys, builds the push service and starts the
+// dispatcher, which runs until ctx ends or stop is called.
 func (a *app) wirePush(ctx context.Context, opts appOptions) error {
-	a.push.service = &push.Service{}
+	keys, err := push.LoadVAPIDKeys(ctx, a.store, a.cfg.VAPIDPublicKey, a.cfg.VAPIDPrivateKey)
+	if err != nil {
+		return &usageError{fmt.Errorf("push: %w", err)}
+	}
+	a.push.service = push.New(push.Options{
+		Store:         a.store,
+		Keys:          keys,
+		Subject:       a.cfg.PushSubject(),
+		Services:      a.cfg.PushServices,
+		InsecureHosts: a.cfg.PushInsecureHosts,
+		Areas:         a.areas,
+		BaseURL:       a.cfg.BaseURL,
+		Log:           a.log,
+	})
+	a.push.publicKey = keys.Public
+	dopts := push.DispatcherOptions{}
+	if opts.Now != nil {
+		dopts.Now = opts.Now
+	}
+	a.push.dispatcher = a.push.service.NewDispatcher(dopts)
+	a.push.dispatcher.Start(ctx)
 	return nil
+}
+
+// stop ends the dispatcher, releasing its job's lease so another replica continues at once.
+// It must run before the database closes.
+func (p *pushParts) stop() {
+	if p.dispatcher != nil {
+		p.dispatcher.Stop()
+	}
 }

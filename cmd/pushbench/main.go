@@ -1,0 +1,390 @@
+// Command pushbench measures the push fan-out end to end: N subscriptions in the embedded
+// database, one alert, and the fake push service (cmd/fakepush) in a separate process on
+// loopback over HTTPS and HTTP/2. For each -delays setting it reports
+//
+//   - bare: a loop calling webpush.SendNotification over the same subscriptions, with the same
+//     HTTP client and concurrency, and no database;
+//   - dispatcher: from EnqueueDelivery to the fake's last 201, through push.Dispatcher;
+//
+// and their ratio, plus the peak heap in use during the dispatcher run (run it with -n 10000
+// and -n 100000 to see that memory does not grow with the number of subscriptions).
+//
+//	go run ./cmd/pushbench -n 100000 -delays 0s,100ms
+//
+// The fake derives and caches each subscription's key on first contact, so an untimed warm-up
+// pass runs first and both timed passes find it warm. It is a benchmark, not a test: it prints
+// figures and judges nothing.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	webpush "github.com/SherClockHolmes/webpush-go"
+	"github.com/headsup/headsup/push"
+	"github.com/headsup/headsup/push/pushtest"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "pushbench:", err)
+		os.Exit(1)
+	}
+}
+
+type config struct {
+	n                         int
+	delays                    []time.Duration
+	workers, batch, pipeline  int
+	fakepush, dir, cpuprofile string
+	skipBare, skipWarm        bool
+}
+
+func run() error {
+	var c config
+	var delays string
+	flag.IntVar(&c.n, "n", 100_000, "subscriptions")
+	flag.StringVar(&delays, "delays", "0s,100ms", "comma-separated answer delays of the fake push service, one run each")
+	flag.IntVar(&c.workers, "workers", 0, "dispatcher workers and bare-loop concurrency (0 = batch × pipeline)")
+	flag.IntVar(&c.batch, "batch", 500, "dispatcher batch")
+	flag.IntVar(&c.pipeline, "pipeline", 2, "dispatcher batches in flight")
+	flag.StringVar(&c.fakepush, "fakepush", "", "fakepush binary (empty = go build ./cmd/fakepush)")
+	flag.StringVar(&c.dir, "dir", "", "data folder for the embedded database (empty = a temporary one)")
+	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare webpush-go loop")
+	flag.BoolVar(&c.skipWarm, "skip-warmup", false, "skip the untimed warm-up pass")
+	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the (last) dispatcher run to this file")
+	flag.Parse()
+	for _, d := range strings.Split(delays, ",") {
+		v, err := time.ParseDuration(strings.TrimSpace(d))
+		if err != nil {
+			return fmt.Errorf("-delays: %w", err)
+		}
+		c.delays = append(c.delays, v)
+	}
+	if c.workers == 0 {
+		c.workers = c.batch * c.pipeline
+	}
+	tmp, err := os.MkdirTemp("", "pushbench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if c.fakepush == "" {
+		c.fakepush = filepath.Join(tmp, "fakepush")
+		build := exec.Command("go", "build", "-o", c.fakepush, "./cmd/fakepush")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("building fakepush (run from the module root or pass -fakepush): %w", err)
+		}
+	}
+	if c.dir == "" {
+		c.dir = filepath.Join(tmp, "data")
+	}
+	// One fixed port for every fake, so the stored endpoints stay valid across settings.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	baseURL := "https://" + addr
+	seed := []byte("pushbench")
+
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	emb, err := store.StartEmbedded(ctx, c.dir, quiet)
+	if err != nil {
+		return err
+	}
+	defer emb.Stop(context.Background())
+	st, err := store.Open(ctx, emb.URI, "pushbench")
+	if err != nil {
+		return err
+	}
+	defer st.Close(context.Background())
+
+	fmt.Printf("pushbench: %d subscriptions, workers %d, batch %d, pipeline %d, GOMAXPROCS %d, %s\n",
+		c.n, c.workers, c.batch, c.pipeline, runtime.GOMAXPROCS(0), runtime.Version())
+	start := time.Now()
+	subs := make([]webpush.Subscription, c.n)
+	for from := 0; from < c.n; from += 1000 {
+		chunk := make([]store.Subscription, 0, 1000)
+		for i := from; i < min(from+1000, c.n); i++ {
+			s := pushtest.SubscriptionFor(baseURL, seed, i)
+			subs[i] = webpush.Subscription{Endpoint: s.Endpoint, Keys: webpush.Keys{P256dh: s.P256dh, Auth: s.Auth}}
+			chunk = append(chunk, store.Subscription{Endpoint: s.Endpoint, P256dh: s.P256dh, Auth: s.Auth, TokenHash: "bench",
+				Kinds: report.Kinds, Areas: []string{"ward-1", "ward-6"}, MinSeverity: report.SeverityInfo, Discreet: i%2 == 0, Lang: []string{"en", "es"}[i%2]})
+		}
+		if err := st.InsertSubscriptions(ctx, chunk); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("inserted %d subscriptions in %v (before any clock starts)\n", c.n, time.Since(start).Round(time.Millisecond))
+
+	for _, delay := range c.delays {
+		if err := c.runSetting(ctx, st, subs, addr, seed, delay); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fake is a running cmd/fakepush process.
+type fake struct {
+	cmd    *exec.Cmd
+	url    string
+	client *http.Client // trusts the fake's certificate; the tuned push client
+}
+
+func startFake(bin, addr string, seed []byte, delay time.Duration, dir string) (*fake, error) {
+	cert := filepath.Join(dir, "cert.pem")
+	os.Remove(cert)
+	cmd := exec.Command(bin, "-addr", addr, "-cert", cert, "-seed", string(seed), "-no-payloads", "-delay", delay.String())
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("fakepush did not start: %w", err)
+	}
+	go io.Copy(io.Discard, out)
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "fakepush listening on ")
+	if !ok {
+		cmd.Process.Kill()
+		return nil, fmt.Errorf("fakepush said %q", line)
+	}
+	pemBytes, err := os.ReadFile(cert)
+	if err != nil {
+		cmd.Process.Kill()
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	return &fake{cmd: cmd, url: url, client: push.NewHTTPClient(&tls.Config{RootCAs: pool})}, nil
+}
+
+func (f *fake) stop() {
+	f.client.CloseIdleConnections()
+	f.cmd.Process.Signal(os.Interrupt)
+	f.cmd.Wait()
+}
+
+func (f *fake) stats() (pushtest.Stats, error) {
+	var s pushtest.Stats
+	resp, err := f.client.Get(f.url + "/stats")
+	if err != nil {
+		return s, err
+	}
+	defer resp.Body.Close()
+	return s, json.NewDecoder(resp.Body).Decode(&s)
+}
+
+func (f *fake) reset() error {
+	resp, err := f.client.Post(f.url+"/reset", "", nil)
+	if err != nil {
+		return err
+	}
+	resp.Body.Close()
+	return nil
+}
+
+// waitCount polls the fake until it has accepted want messages and returns when it saw that.
+func (f *fake) waitCount(want int, timeout time.Duration) (time.Time, pushtest.Stats, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		s, err := f.stats()
+		if err == nil && s.Count >= want {
+			return time.Now(), s, nil
+		}
+		if time.Now().After(deadline) {
+			return time.Now(), s, fmt.Errorf("only %d of %d accepted after %v (rejected %v)", s.Count, want, timeout, s.Rejected)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush.Subscription, addr string, seed []byte, delay time.Duration) error {
+	f, err := startFake(c.fakepush, addr, seed, delay, filepath.Dir(c.dir))
+	if err != nil {
+		return err
+	}
+	defer f.stop()
+	fmt.Printf("\n== fake push service answers after %v (separate process, %s, HTTP/2)\n", delay, f.url)
+	keys, err := push.GenerateVAPIDKeys()
+	if err != nil {
+		return err
+	}
+	timeout := time.Duration(len(subs))*time.Millisecond + 5*time.Minute
+
+	payload := []byte(`{"id":"AAAAAAAAAAAAAAAAAAAAAA","kind":"drug_alert","severity":"danger","title":"Pressed pills sold as oxy contain fentanyl","body":"Several overdoses reported. Carry naloxone, do not use alone, test your supply.","url":"https://alerts.example.org/alerts/AAAAAAAAAAAAAAAAAAAAAA"}`)
+	bare := func() (time.Duration, error) {
+		if err := f.reset(); err != nil {
+			return 0, err
+		}
+		var next atomic.Int64
+		var firstErr atomic.Value
+		var wg sync.WaitGroup
+		start := time.Now()
+		for range c.workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(subs) {
+						return
+					}
+					resp, err := webpush.SendNotification(append([]byte(nil), payload...), &subs[i], &webpush.Options{
+						HTTPClient: f.client, Subscriber: "ops@example.org", TTL: 3600, Urgency: webpush.UrgencyHigh,
+						Topic: "AAAAAAAAAAAAAAAAAAAAAA", VAPIDPublicKey: keys.Public, VAPIDPrivateKey: keys.Private})
+					if err != nil {
+						firstErr.CompareAndSwap(nil, err)
+						continue
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+			}()
+		}
+		wg.Wait()
+		took := time.Since(start)
+		if s, err := f.stats(); err != nil || s.Count != len(subs) {
+			return took, fmt.Errorf("bare loop: fake accepted %d of %d (%v, first error %v)", s.Count, len(subs), err, firstErr.Load())
+		}
+		return took, nil
+	}
+	if !c.skipWarm {
+		took, err := bare()
+		if err != nil {
+			return err
+		}
+		fmt.Printf("warm-up (untimed; the fake derives each subscription's key once): %v\n", took.Round(time.Millisecond))
+	}
+	var bareRate float64
+	if !c.skipBare {
+		took, err := bare()
+		if err != nil {
+			return err
+		}
+		bareRate = float64(len(subs)) / took.Seconds()
+		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database)\n", bareRate, len(subs), took.Round(time.Millisecond), c.workers)
+	}
+
+	if err := f.reset(); err != nil {
+		return err
+	}
+	svc := push.New(push.Options{Store: st, Keys: keys, Subject: "mailto:ops@example.org",
+		InsecureHosts: []string{"127.0.0.1"}, Areas: report.DefaultAreas(), BaseURL: "https://alerts.example.org",
+		Log: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), HTTPClient: f.client})
+	now := time.Now()
+	a := &report.Alert{ID: report.NewID(), Version: 1, Kind: report.DrugAlert, Severity: report.SeverityDanger,
+		Title: "Pressed pills sold as oxy contain fentanyl", Body: "Several overdoses reported. Carry naloxone, do not use alone, test your supply.",
+		Areas: []string{"ward-6"}, IncidentDay: report.Day(now), Published: now, Updated: now,
+		Expires: now.Add(14 * 24 * time.Hour), Status: report.AlertPublished, ReportCount: 1}
+	if err := st.CreateAlert(ctx, a); err != nil {
+		return err
+	}
+	d := svc.NewDispatcher(push.DispatcherOptions{Workers: c.workers, Batch: c.batch, Pipeline: c.pipeline, Poll: 50 * time.Millisecond})
+	dctx, cancel := context.WithCancel(ctx)
+	d.Start(dctx)
+	defer func() { cancel(); d.Stop() }()
+
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	var peak atomic.Uint64
+	stopSampling := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		for {
+			var m runtime.MemStats
+			runtime.ReadMemStats(&m)
+			if m.HeapInuse > peak.Load() {
+				peak.Store(m.HeapInuse)
+			}
+			select {
+			case <-stopSampling:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+
+	if c.cpuprofile != "" {
+		pf, err := os.Create(c.cpuprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	}
+	start := time.Now()
+	if err := st.EnqueueDelivery(ctx, a.ID, a.Version, false); err != nil {
+		return err
+	}
+	d.Wake()
+	last, stats, err := f.waitCount(len(subs), timeout)
+	close(stopSampling)
+	<-sampled
+	if err != nil {
+		return err
+	}
+	took := last.Sub(start)
+	rate := float64(len(subs)) / took.Seconds()
+	fmt.Printf("dispatcher end to end: %8.0f deliveries/s  (%d in %v from enqueue to last 201; %d duplicates)\n",
+		rate, len(subs), took.Round(time.Millisecond), stats.Count-stats.Distinct)
+	if bareRate > 0 {
+		fmt.Printf("ratio dispatcher/bare: %.2f\n", rate/bareRate)
+	}
+	fmt.Printf("heap in use: %.1f MiB before, %.1f MiB peak during the fan-out\n",
+		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20))
+	for {
+		job, err := st.Delivery(ctx, a.ID+".1")
+		if err != nil {
+			return err
+		}
+		if job.State == store.DeliveryDone {
+			fmt.Printf("job: matched %d sent %d gone %d failed %d claims %d, done %v after enqueue\n",
+				job.Total, job.Sent, job.Gone, job.Failed, job.Claims, job.Finished.Sub(start).Round(time.Millisecond))
+			break
+		}
+		if time.Since(last) > time.Minute {
+			return errors.New("job not done a minute after the last push: " + strconv.Quote(job.State))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package moderation
+
+import (
+	"errors"
+	"net/http"
+	"reflect"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+const alertsPageSize = 25
+
+type alertsData struct {
+	List   string
+	Lists  []string
+	Alerts []report.Alert
+	Page   int
+	Prev   int
+	Next   int
+}
+
+// listAlerts shows active, expired or retracted alerts.
+func (s *server) listAlerts(c *gin.Context) {
+	list := c.DefaultQuery("list", store.AlertsActive)
+	if list != store.AlertsActive && list != store.AlertsExpired && list != store.AlertsRetracted {
+		list = store.AlertsActive
+	}
+	d := alertsData{List: list, Lists: []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted}, Page: pageNumber(c)}
+	alerts, err := s.store.ModerationAlerts(c.Request.Context(), list, "", (d.Page-1)*alertsPageSize, alertsPageSize+1)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if len(alerts) > alertsPageSize {
+		alerts, d.Next = alerts[:alertsPageSize], d.Page+1
+	}
+	if d.Page > 1 {
+		d.Prev = d.Page - 1
+	}
+	d.Alerts = alerts
+	s.render(c, http.StatusOK, "alerts", "Alerts", d)
+}
+
+// Progress is one delivery job as the alert page shows it.
+type Progress struct {
+	Version    int              `json:"version"`
+	Retraction bool             `json:"retraction"`
+	State      string           `json:"state"`
+	Counters   map[string]int64 `json:"counters"`
+}
+
+// counterFields are the per-job counters the push dispatcher keeps; the page shows those the
+// Delivery type has. Total is -1 while the dispatcher does not know it yet.
+var counterFields = []string{"Total", "Queued", "Sent", "Retrying", "Gone", "Failed"}
+
+// deliveryProgress reads the counters by name, so the page follows the dispatcher's fields
+// without this package changing in step with it.
+func deliveryProgress(ds []store.Delivery) []Progress {
+	out := make([]Progress, 0, len(ds))
+	for _, d := range ds {
+		p := Progress{Version: d.AlertVersion, Retraction: d.Retraction, State: d.State, Counters: map[string]int64{}}
+		v := reflect.ValueOf(d)
+		for _, name := range counterFields {
+			f := v.FieldByName(name)
+			if !f.IsValid() {
+				continue
+			}
+			switch f.Kind() {
+			case reflect.Int, reflect.Int32, reflect.Int64:
+				p.Counters[lowerFirst(name)] = f.Int()
+			case reflect.Uint, reflect.Uint32, reflect.Uint64:
+				p.Counters[lowerFirst(name)] = int64(f.Uint())
+			}
+		}
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Version > out[j].Version })
+	return out
+}
+
+func lowerFirst(s string) string { return string(s[0]+'a'-'A') + s[1:] }
+
+type alertData struct {
+	Alert      *report.Alert
+	Active     bool
+	Expired    bool
+	Progress   []Progress
+	Counters   []string
+	Form       approveForm
+	Severities []report.Severity
+	Errors     map[string]string
+	Action     string
+	Repush     bool
+	MinExpiry  string
+	MaxExpiry  string
+	PublicURL  string
+}
+
+func (s *server) loadAlert(c *gin.Context) (*report.Alert, bool) {
+	id := c.Param("id")
+	if !report.ValidID(id) {
+		s.notFound(c)
+		return nil, false
+	}
+	a, err := s.store.Alert(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, false
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return a, true
+}
+
+func (s *server) alertData(c *gin.Context, a *report.Alert) (*alertData, error) {
+	ds, err := s.store.DeliveriesForAlert(c.Request.Context(), a.ID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	d := &alertData{
+		Alert: a, Active: a.Status == report.AlertPublished && a.Expires.After(now),
+		Expired:  a.Status == report.AlertPublished && !a.Expires.After(now),
+		Progress: deliveryProgress(ds), Severities: report.Severities, Errors: map[string]string{},
+		Form: approveForm{Title: a.Title, Body: a.Body, Severity: a.Severity, Areas: a.Areas,
+			Expires: fmtDay(a.Expires.Add(-24 * time.Hour))},
+		MinExpiry: fmtDay(now.Add(24 * time.Hour)), MaxExpiry: fmtDay(now.Add(maxExpiry)),
+		PublicURL: s.baseURL + "/alerts/" + a.ID,
+	}
+	seen := map[string]bool{}
+	for _, p := range d.Progress {
+		for k := range p.Counters {
+			seen[k] = true
+		}
+	}
+	for _, name := range counterFields {
+		if seen[lowerFirst(name)] {
+			d.Counters = append(d.Counters, lowerFirst(name))
+		}
+	}
+	return d, nil
+}
+
+// showAlert shows an alert with its delivery progress and the forms to change it.
+func (s *server) showAlert(c *gin.Context) {
+	a, ok := s.loadAlert(c)
+	if !ok {
+		return
+	}
+	d, err := s.alertData(c, a)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, http.StatusOK, "alert", a.Title, d)
+}
+
+// alertProgress is the JSON the alert page polls for live delivery progress.
+func (s *server) alertProgress(c *gin.Context) {
+	id := c.Param("id")
+	if !report.ValidID(id) {
+		c.AbortWithStatusJSON(http.StatusNotFound, gin.H{"error": "not_found"})
+		return
+	}
+	ds, err := s.store.DeliveriesForAlert(c.Request.Context(), id)
+	if err != nil {
+		s.log.Warn("read delivery progress", "err", err)
+		c.AbortWithStatusJSON(http.StatusServiceUnavailable, gin.H{"error": "unavailable"})
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, gin.H{"deliveries": deliveryProgress(ds)})
+}
+
+// editAlert saves a new version of an alert and, if asked, pushes it again.
+func (s *server) editAlert(c *gin.Context) {
+	a, ok := s.loadAlert(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	form, ch, errs := s.parseAlertForm(c)
+	repush := c.PostForm("repush") == "1"
+	if len(errs) > 0 {
+		d, err := s.alertData(c, a)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.Form, d.Errors, d.Action, d.Repush = form, errs, "edit", repush
+		s.render(c, http.StatusBadRequest, "alert", a.Title, d)
+		return
+	}
+	// The version the form was loaded with: an edit of a stale page is refused, not merged.
+	version, err := strconv.Atoi(c.PostForm("version"))
+	if err != nil {
+		version = a.Version
+	}
+	updated, err := s.store.UpdateAlert(ctx, a.ID, version, ch)
+	if errors.Is(err, store.ErrConflict) {
+		s.showMessage(c, http.StatusConflict, "The alert changed", "Someone else changed or retracted this alert since you opened it. Nothing was saved; open it again to see the current version.", "Open the alert", "/moderation/alerts/"+a.ID)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	done := "edited"
+	if repush {
+		if err := s.store.EnqueueDelivery(ctx, a.ID, updated.Version, false); err != nil {
+			s.fail(c, err)
+			return
+		}
+		done = "repushed"
+	}
+	s.audit(ctx, me(c).Name, ActionAlertEdit, a.ID, done)
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done="+done)
+}
+
+// confirmRetract is the confirmation step before a retraction, which cannot be undone.
+func (s *server) confirmRetract(c *gin.Context) {
+	a, ok := s.loadAlert(c)
+	if !ok {
+		return
+	}
+	if a.Status != report.AlertPublished {
+		c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID)
+		return
+	}
+	s.render(c, http.StatusOK, "retract", "Retract alert", a)
+}
+
+// retractAlert withdraws an alert from the public and pushes the retraction.
+func (s *server) retractAlert(c *gin.Context) {
+	a, ok := s.loadAlert(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	r, err := s.store.RetractAlert(ctx, a.ID)
+	if errors.Is(err, store.ErrConflict) {
+		c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID) // already retracted: nothing to do
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.EnqueueDelivery(ctx, a.ID, r.Version, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(ctx, me(c).Name, ActionAlertRetract, a.ID, "")
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=retracted")
+}
+
+// extendAlert changes when an alert expires.
+func (s *server) extendAlert(c *gin.Context) {
+	a, ok := s.loadAlert(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	expires, msg := s.parseExpiry(c.PostForm("expires"))
+	if msg != "" {
+		d, err := s.alertData(c, a)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.Errors["extend"], d.Action = msg, "extend"
+		s.render(c, http.StatusBadRequest, "alert", a.Title, d)
+		return
+	}
+	if _, err := s.store.ExtendAlert(ctx, a.ID, expires); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			s.showMessage(c, http.StatusConflict, "Alert retracted", "A retracted alert cannot be extended.", "Open the alert", "/moderation/alerts/"+a.ID)
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	s.audit(ctx, me(c).Name, ActionAlertExtend, a.ID, "until="+fmtDay(expires))
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=extended")
+}

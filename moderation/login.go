@@ -1,0 +1,327 @@
+package moderation
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/store"
+)
+
+// Lockout: after lockAfter failures in a row an account waits, first lockBase, doubling with
+// each further failure up to lockMax. Counting per account (not per address, which we never
+// keep) stops guessing from any number of machines.
+const (
+	lockAfter = 5
+	lockBase  = 30 * time.Second
+	lockMax   = time.Hour
+)
+
+func lockFor(failures int) time.Duration {
+	if failures < lockAfter {
+		return 0
+	}
+	d := lockBase
+	for i := lockAfter; i < failures && d < lockMax; i++ {
+		d *= 2
+	}
+	return min(d, lockMax)
+}
+
+// signInRefused is the one answer to every failed sign-in, so that it tells nothing about
+// whether the name exists, the password was right or the account is locked.
+const signInRefused = "The name, password or code is not right, or the account is paused for a few minutes after too many attempts. Check and try again."
+
+type loginData struct {
+	Name  string
+	Error string
+}
+
+func (s *server) showLogin(c *gin.Context) {
+	if sess, _, err := s.loadSession(c); err == nil && sess != nil && sess.Full {
+		c.Redirect(http.StatusSeeOther, "/moderation/queue")
+		return
+	}
+	s.render(c, http.StatusOK, "login", "Sign in", loginData{})
+}
+
+// signIn checks the password and starts the remaining sign-in steps.
+func (s *server) signIn(c *gin.Context) {
+	ctx := c.Request.Context()
+	name := c.PostForm("name")
+	password := c.PostForm("password")
+	refuse := func() {
+		s.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Name: name, Error: signInRefused})
+	}
+	var m *store.Moderator
+	var err error
+	if ValidName(name) && len(password) <= 4*maxPasswordRunes {
+		m, err = s.store.ModeratorByName(ctx, name)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+	}
+	if m == nil || m.Disabled || s.now().Before(m.LockedUntil) {
+		// The hash is computed all the same, so the time taken does not tell these apart
+		// from a wrong password.
+		verifyPassword(s.dummyHash, password)
+		if m != nil {
+			s.audit(ctx, m.Name, ActionSignInFailed, m.Name, "refused")
+		} else {
+			s.audit(ctx, "", ActionSignInFailed, "", "unknown account") // the typed name may be a password: not kept
+		}
+		refuse()
+		return
+	}
+	if !verifyPassword(m.PasswordHash, password) {
+		if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.audit(ctx, m.Name, ActionSignInFailed, m.Name, "password")
+		refuse()
+		return
+	}
+	if !m.MustChangePassword && !s.totpRequired {
+		s.completeSignIn(c, m)
+		return
+	}
+	if err := s.prepareEnrolment(c, m); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.startSession(c, m.ID, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, s.nextStep(m))
+}
+
+// prepareEnrolment makes the TOTP secret an account will enrol, when it has none: here, in a
+// POST, so that showing the enrolment page changes nothing.
+func (s *server) prepareEnrolment(c *gin.Context, m *store.Moderator) error {
+	if !s.totpRequired || m.TOTPEnrolled || m.TOTPSecret != "" {
+		return nil
+	}
+	secret, err := newTOTPSecret(s.siteName, m.Name)
+	if err != nil {
+		return err
+	}
+	if err := s.store.SetTOTPSecret(c.Request.Context(), m.ID, secret); err != nil {
+		return err
+	}
+	m.TOTPSecret = secret
+	return nil
+}
+
+// nextStep is where an account between password and a complete sign-in goes next.
+func (s *server) nextStep(m *store.Moderator) string {
+	switch {
+	case m.MustChangePassword:
+		return "/moderation/login/password"
+	case s.totpRequired && !m.TOTPEnrolled:
+		return "/moderation/login/enroll"
+	case s.totpRequired:
+		return "/moderation/login/totp"
+	}
+	return "/moderation/queue"
+}
+
+// completeSignIn replaces the sign-in session with a full one under a new token.
+func (s *server) completeSignIn(c *gin.Context, m *store.Moderator) {
+	ctx := c.Request.Context()
+	if err := s.store.RecordSignIn(ctx, m.ID); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.startSession(c, m.ID, true); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(ctx, m.Name, ActionSignIn, m.Name, "")
+	c.Redirect(http.StatusSeeOther, "/moderation/queue")
+}
+
+// stepGuard sends a browser that is on the wrong sign-in step to the right one.
+func (s *server) stepGuard(c *gin.Context, step string) (*store.Moderator, bool) {
+	m := me(c)
+	if currentSession(c).Full {
+		c.Redirect(http.StatusSeeOther, "/moderation/queue")
+		return nil, false
+	}
+	if next := s.nextStep(m); next != step {
+		c.Redirect(http.StatusSeeOther, next)
+		return nil, false
+	}
+	return m, true
+}
+
+type passwordData struct {
+	Name  string
+	Error string
+}
+
+func (s *server) showPasswordChange(c *gin.Context) {
+	m, ok := s.stepGuard(c, "/moderation/login/password")
+	if !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "password", "Choose your password", passwordData{Name: m.Name})
+}
+
+// changePassword replaces the one-time password with the moderator's own.
+func (s *server) changePassword(c *gin.Context) {
+	m, ok := s.stepGuard(c, "/moderation/login/password")
+	if !ok {
+		return
+	}
+	password, confirm := c.PostForm("password"), c.PostForm("confirm")
+	err := checkPassword(m.Name, password)
+	if err == nil && password != confirm {
+		err = problem("The two passwords are not the same.")
+	}
+	if err == nil && verifyPassword(m.PasswordHash, password) {
+		err = problem("Choose a new password, not the one-time password.")
+	}
+	if err != nil {
+		s.render(c, http.StatusBadRequest, "password", "Choose your password", passwordData{Name: m.Name, Error: err.Error()})
+		return
+	}
+	ctx := c.Request.Context()
+	if err := s.store.SetPassword(ctx, m.ID, hashPassword(s.hashing, password)); err != nil {
+		s.fail(c, err)
+		return
+	}
+	m.MustChangePassword = false
+	s.audit(ctx, m.Name, ActionPasswordChanged, m.Name, "")
+	if err := s.prepareEnrolment(c, m); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if next := s.nextStep(m); next == "/moderation/queue" {
+		s.completeSignIn(c, m)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, s.nextStep(m))
+}
+
+type enrolData struct {
+	QR     template.URL
+	Secret string
+	Issuer string
+	Name   string
+	Error  string
+}
+
+func (s *server) showEnrol(c *gin.Context) {
+	m, ok := s.stepGuard(c, "/moderation/login/enroll")
+	if !ok {
+		return
+	}
+	s.renderEnrol(c, m, http.StatusOK, "")
+}
+
+func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg string) {
+	if m.TOTPSecret == "" {
+		s.showMessage(c, http.StatusConflict, "Start again", "The sign-in took too long to set up. Sign in again.", "Sign in", "/moderation/login")
+		return
+	}
+	key, err := totpKey(s.siteName, m.Name, m.TOTPSecret)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	qr, err := totpQR(key)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.render(c, status, "enroll", "Set up your authenticator", enrolData{QR: qr, Secret: groupSecret(m.TOTPSecret), Issuer: s.siteName, Name: m.Name, Error: msg})
+}
+
+// enrol confirms the authenticator with a first code and completes the sign-in.
+func (s *server) enrol(c *gin.Context) {
+	m, ok := s.stepGuard(c, "/moderation/login/enroll")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if s.now().Before(m.LockedUntil) {
+		s.renderEnrol(c, m, http.StatusUnauthorized, signInRefused)
+		return
+	}
+	step, ok := matchTOTP(m.TOTPSecret, c.PostForm("code"), s.now())
+	if !ok || m.TOTPSecret == "" {
+		if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.renderEnrol(c, m, http.StatusBadRequest, "That code does not match. Check that the app shows a code for this account and that the phone's clock is right, then enter the newest code.")
+		return
+	}
+	if err := s.store.EnrolTOTP(ctx, m.ID, step); err != nil {
+		s.fail(c, err)
+		return
+	}
+	s.audit(ctx, m.Name, ActionTOTPEnrolled, m.Name, "")
+	s.completeSignIn(c, m)
+}
+
+type totpData struct {
+	Error string
+}
+
+func (s *server) showTOTP(c *gin.Context) {
+	if _, ok := s.stepGuard(c, "/moderation/login/totp"); !ok {
+		return
+	}
+	s.render(c, http.StatusOK, "totp", "Enter your code", totpData{})
+}
+
+// verifyTOTP checks the second factor. A code is accepted once: its time step is recorded
+// atomically, and a code from that step or an earlier one is refused afterwards.
+func (s *server) verifyTOTP(c *gin.Context) {
+	m, ok := s.stepGuard(c, "/moderation/login/totp")
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	refuse := func() {
+		s.render(c, http.StatusUnauthorized, "totp", "Enter your code", totpData{Error: signInRefused})
+	}
+	if s.now().Before(m.LockedUntil) {
+		refuse()
+		return
+	}
+	step, ok := matchTOTP(m.TOTPSecret, c.PostForm("code"), s.now())
+	if ok {
+		var err error
+		if ok, err = s.store.UseTOTPStep(ctx, m.ID, step); err != nil {
+			s.fail(c, err)
+			return
+		}
+	}
+	if !ok {
+		if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.audit(ctx, m.Name, ActionSignInFailed, m.Name, "code")
+		refuse()
+		return
+	}
+	s.completeSignIn(c, m)
+}
+
+// signOut ends the session on the server, not only in the browser.
+func (s *server) signOut(c *gin.Context) {
+	m := me(c)
+	s.dropSession(c)
+	if currentSession(c).Full {
+		s.audit(c.Request.Context(), m.Name, ActionSignOut, m.Name, "")
+	}
+	c.Redirect(http.StatusSeeOther, "/moderation/login?done=signedout")
+}

@@ -1,0 +1,631 @@
+package moderation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// ClaimLease is how long opening a report keeps it for one moderator; working on it renews it.
+const ClaimLease = 5 * time.Minute
+
+// segment is a piece of raw text, marked when it may identify someone.
+type segment struct {
+	Text string
+	Hint string // phone, email, url, address, name, or empty
+}
+
+// rawField is one field of a report as the reporter sent it. Values are shown as text: the
+// templates escape them, whatever they contain.
+type rawField struct {
+	Label    string
+	Values   [][]segment
+	Multline bool
+}
+
+// identifierChoice is an identifier found in the report, offered for /check and the public.
+type identifierChoice struct {
+	Index      int
+	Type       string
+	TypeLabel  string
+	Raw        string
+	Normalized string
+	Problem    string // why it cannot be checkable
+	Check      bool
+	Public     bool
+}
+
+type approveForm struct {
+	Title    string
+	Body     string
+	Severity report.Severity
+	Areas    []string
+	Expires  string
+}
+
+type reportData struct {
+	Report      *report.Report
+	Held        bool
+	HeldBy      string
+	HeldUntil   time.Time
+	Fields      []rawField
+	Followups   []followupView
+	HintCount   int
+	Identifiers []identifierChoice
+	Form        approveForm
+	Severities  []report.Severity
+	Reasons     []rejectReason
+	Merge       []report.Alert
+	Errors      map[string]string
+	Action      string // which form the errors belong to
+	RejectCode  string
+	RejectNote  string
+	MinExpiry   string
+	MaxExpiry   string
+}
+
+type followupView struct {
+	Day  time.Time
+	Text []segment
+}
+
+// rejectReason is a ready answer for the reporter; Note is what their receipt shows.
+type rejectReason struct {
+	Code  string
+	Label string
+	Note  string
+}
+
+var rejectReasons = []rejectReason{
+	{"insufficient", "Not enough information to publish", "Thank you for reporting. There was not enough information for us to publish an alert. You can send a new report with more details."},
+	{"duplicate", "Already covered by a published alert", "Thank you for reporting. What you described is already covered by an alert we published."},
+	{"out_of_scope", "Outside what this list publishes", "Thank you for reporting. This is outside what this list publishes, so we did not post it."},
+	{"risk", "Publishing could put someone at risk", "Thank you for reporting. We did not publish this because it could put you or someone else at risk."},
+	{"other", "Other reason (write it in the note)", ""},
+}
+
+// Notes the receipt shows for the other decisions.
+const (
+	noteApproved = "Thank you for reporting. An alert based on your report was published."
+	noteMerged   = "Thank you for reporting. Your report was added to an alert that was already published."
+	maxNote      = 1000
+)
+
+// segments splits text at the PII hints so the page can mark them.
+func segments(text string) ([]segment, int) {
+	hints := report.Hints(text)
+	var out []segment
+	pos := 0
+	for _, h := range hints {
+		if h.Start > pos {
+			out = append(out, segment{Text: text[pos:h.Start]})
+		}
+		out = append(out, segment{Text: text[h.Start:h.End], Hint: h.Kind})
+		pos = h.End
+	}
+	if pos < len(text) {
+		out = append(out, segment{Text: text[pos:]})
+	}
+	return out, len(hints)
+}
+
+// redactHints replaces what may identify someone with a marker, so that the pre-filled alert
+// text is safe by default: a hurried moderator publishes "[phone removed]", not the reporter's
+// number, and puts back by hand only what identifies the aggressor.
+func redactHints(text string) string {
+	var b strings.Builder
+	pos := 0
+	for _, h := range report.Hints(text) {
+		b.WriteString(text[pos:h.Start])
+		b.WriteString("[" + h.Kind + " removed]")
+		pos = h.End
+	}
+	b.WriteString(text[pos:])
+	return b.String()
+}
+
+// rawFields lists every field of the report in form order with readable labels.
+func (s *server) rawFields(r *report.Report) ([]rawField, int) {
+	var kindFields any
+	switch {
+	case r.BadDate != nil:
+		kindFields = r.BadDate
+	case r.DrugAlert != nil:
+		kindFields = r.DrugAlert
+	default:
+		return nil, 0
+	}
+	data, _ := json.Marshal(kindFields)
+	var values map[string]any
+	_ = json.Unmarshal(data, &values)
+	hints := 0
+	var out []rawField
+	for _, f := range report.Schema(r.Kind) {
+		v, ok := values[f.Name]
+		if !ok || v == nil || v == "" {
+			continue
+		}
+		rf := rawField{Label: report.FieldLabel("en", f.Name), Multline: f.Type == report.TypeTextarea}
+		var items []string
+		switch x := v.(type) {
+		case string:
+			items = []string{x}
+		case []any:
+			for _, it := range x {
+				if str, ok := it.(string); ok {
+					items = append(items, str)
+				}
+			}
+		}
+		for _, it := range items {
+			switch f.Type {
+			case report.TypeEnum, report.TypeMulti:
+				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel("en", f.Name, it) + " (" + it + ")"}})
+			case report.TypeArea:
+				rf.Values = append(rf.Values, []segment{{Text: report.AreaName(s.areas, "en", it)}})
+			case report.TypeDate:
+				rf.Values = append(rf.Values, []segment{{Text: it}})
+			default:
+				seg, n := segments(it)
+				hints += n
+				rf.Values = append(rf.Values, seg)
+			}
+		}
+		if len(rf.Values) > 0 {
+			out = append(out, rf)
+		}
+	}
+	return out, hints
+}
+
+// identifiers lists the phone numbers, handles and plate of a bad-date report.
+func identifiers(r *report.Report) []identifierChoice {
+	if r.BadDate == nil {
+		return nil
+	}
+	var out []identifierChoice
+	add := func(typ, label, raw string) {
+		ic := identifierChoice{Index: len(out), Type: typ, TypeLabel: label, Raw: raw}
+		if n, err := report.NormalizeIdentifier(typ, raw); err == nil {
+			ic.Normalized = n
+		} else {
+			ic.Problem = "Cannot be made checkable: it does not look like a " + label + "."
+		}
+		out = append(out, ic)
+	}
+	for _, p := range r.BadDate.Phones {
+		add(report.IdentifierPhone, "phone number", p)
+	}
+	for _, h := range r.BadDate.Handles {
+		add(report.IdentifierEmail, "email or handle", h)
+	}
+	if r.BadDate.Plate != "" {
+		add(report.IdentifierPlate, "plate", r.BadDate.Plate)
+	}
+	return out
+}
+
+// defaultForm pre-fills the approval form: a title from the structured fields, the reporter's
+// words as the body for the moderator to edit, and defaults by kind.
+func (s *server) defaultForm(r *report.Report) approveForm {
+	f := approveForm{Severity: report.SeverityWarning, Expires: fmtDay(s.now().Add(report.DefaultExpiry(r.Kind)))}
+	c := r.Common()
+	if c.Area != "" {
+		f.Areas = []string{c.Area}
+	}
+	f.Body = report.PlainText(redactHints(c.Details))
+	var what []string
+	switch {
+	case r.BadDate != nil:
+		for _, h := range r.BadDate.Harms {
+			what = append(what, strings.ToLower(report.OptionLabel("en", "harms", h)))
+			if slices.Contains([]string{"physical_violence", "sexual_assault", "weapon_threats", "drugged", "held_against_will"}, h) {
+				f.Severity = report.SeverityDanger
+			}
+		}
+	case r.DrugAlert != nil:
+		what = append(what, "sold as "+strings.ToLower(report.OptionLabel("en", "sold_as", r.DrugAlert.SoldAs)))
+		for _, e := range r.DrugAlert.Effects {
+			if slices.Contains([]string{"overdose", "multiple_naloxone", "seizures"}, e) {
+				f.Severity = report.SeverityDanger
+			}
+		}
+	}
+	title := report.KindLabel("en", r.Kind)
+	if len(what) > 0 {
+		title += ": " + strings.Join(what, ", ")
+	}
+	if area := report.AreaName(s.areas, "en", c.Area); area != "" {
+		title += " (" + area + ")"
+	}
+	if utf8.RuneCountInString(title) > report.MaxAlertTitle {
+		title = string([]rune(title)[:report.MaxAlertTitle-1]) + "…"
+	}
+	f.Title = report.PlainText(title)
+	return f
+}
+
+// loadPending returns the report of the URL, or answers 404.
+func (s *server) loadReport(c *gin.Context) (*report.Report, bool) {
+	id := c.Param("id")
+	if !report.ValidID(id) {
+		s.notFound(c)
+		return nil, false
+	}
+	r, err := s.store.Report(c.Request.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, false
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	return r, true
+}
+
+// showReport shows a report; it changes nothing, the claim is taken by the queue's POST.
+func (s *server) showReport(c *gin.Context) {
+	r, ok := s.loadReport(c)
+	if !ok {
+		return
+	}
+	d, err := s.reportData(c, r)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	d.Form = s.defaultForm(r)
+	for i := range d.Identifiers {
+		d.Identifiers[i].Check = d.Identifiers[i].Normalized != ""
+	}
+	s.render(c, http.StatusOK, "report", "Report", d)
+}
+
+func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, error) {
+	d := &reportData{Report: r, Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{},
+		MinExpiry: fmtDay(s.now().Add(24 * time.Hour)), MaxExpiry: fmtDay(s.now().Add(maxExpiry))}
+	now := s.now()
+	if r.ClaimedBy != "" && r.ClaimedUntil.After(now) {
+		d.HeldBy, d.HeldUntil = r.ClaimedBy, r.ClaimedUntil
+		d.Held = r.ClaimedBy == me(c).Name
+	}
+	var n int
+	d.Fields, n = s.rawFields(r)
+	d.HintCount += n
+	for _, f := range r.Followups {
+		seg, n := segments(f.Text)
+		d.HintCount += n
+		d.Followups = append(d.Followups, followupView{Day: f.Day, Text: seg})
+	}
+	d.Identifiers = identifiers(r)
+	if r.Status == report.StatusPending {
+		alerts, err := s.store.ModerationAlerts(c.Request.Context(), store.AlertsActive, r.Kind, 0, 50)
+		if err != nil {
+			return nil, err
+		}
+		d.Merge = alerts
+	}
+	return d, nil
+}
+
+// claimReport takes (or renews) the lease on a report and opens it.
+func (s *server) claimReport(c *gin.Context) {
+	r, ok := s.loadReport(c)
+	if !ok {
+		return
+	}
+	if r.Status == report.StatusPending {
+		_, held, err := s.store.ClaimReport(c.Request.Context(), r.ID, me(c).Name, ClaimLease)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.fail(c, err)
+			return
+		}
+		if held {
+			s.audit(c.Request.Context(), me(c).Name, ActionClaim, r.ID, "")
+		}
+	}
+	c.Redirect(http.StatusSeeOther, "/moderation/reports/"+r.ID)
+}
+
+// releaseReport gives the lease back.
+func (s *server) releaseReport(c *gin.Context) {
+	r, ok := s.loadReport(c)
+	if !ok {
+		return
+	}
+	if err := s.store.ReleaseClaim(c.Request.Context(), r.ID, me(c).Name); err != nil {
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/moderation/queue?done=released")
+}
+
+// holdForDecision makes sure the moderator holds the report before acting on it, renewing
+// the lease; if someone else holds it or it is decided, it says so and returns false.
+func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
+	r, ok := s.loadReport(c)
+	if !ok {
+		return nil, false
+	}
+	if r.Status != report.StatusPending {
+		s.showMessage(c, http.StatusConflict, "Already decided", "This report was already "+string(r.Status)+". Nothing was changed.", "Back to the queue", "/moderation/queue")
+		return nil, false
+	}
+	cur, held, err := s.store.ClaimReport(c.Request.Context(), r.ID, me(c).Name, ClaimLease)
+	if errors.Is(err, store.ErrNotFound) {
+		s.notFound(c)
+		return nil, false
+	}
+	if err != nil {
+		s.fail(c, err)
+		return nil, false
+	}
+	if !held {
+		if cur.Status != report.StatusPending {
+			s.showMessage(c, http.StatusConflict, "Already decided", "This report was decided meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
+			return nil, false
+		}
+		s.showMessage(c, http.StatusConflict, "Someone else is on it", cur.ClaimedBy+" is working on this report. Nothing was changed.", "Back to the queue", "/moderation/queue")
+		return nil, false
+	}
+	return cur, true
+}
+
+// maxExpiry bounds how far ahead an alert may expire.
+const maxExpiry = 365 * 24 * time.Hour
+
+// parseExpiry reads a date field as the end of that day, UTC.
+func (s *server) parseExpiry(v string) (time.Time, string) {
+	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	if err != nil {
+		return time.Time{}, "Enter the expiry as a date, like 2026-12-31."
+	}
+	end := d.Add(24 * time.Hour)
+	now := s.now()
+	switch {
+	case !end.After(now):
+		return time.Time{}, "The expiry must be in the future."
+	case end.Sub(now) > maxExpiry+24*time.Hour:
+		return time.Time{}, "The expiry can be at most a year ahead."
+	}
+	return end, ""
+}
+
+// parseAlertForm validates the shared fields of the approve and edit forms.
+func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange, map[string]string) {
+	f := approveForm{
+		Title: c.PostForm("title"), Body: c.PostForm("body"),
+		Severity: report.Severity(c.PostForm("severity")), Areas: c.PostFormArray("areas"), Expires: c.PostForm("expires"),
+	}
+	errs := map[string]string{}
+	title, body, verr := report.AlertText(f.Title, f.Body)
+	if verr != nil {
+		for field, msg := range verr.Messages("en") {
+			errs[field] = msg
+		}
+	}
+	if !f.Severity.Valid() {
+		errs["severity"] = "Choose a severity."
+	}
+	var areas []string
+	for _, a := range f.Areas {
+		if report.AreaName(s.areas, "en", a) == "" || !knownArea(s.areas, a) {
+			errs["areas"] = "Choose areas from the list."
+			break
+		}
+		if !slices.Contains(areas, a) {
+			areas = append(areas, a)
+		}
+	}
+	if len(areas) == 0 && errs["areas"] == "" {
+		errs["areas"] = "Choose at least one area."
+	}
+	expires, msg := s.parseExpiry(f.Expires)
+	if msg != "" {
+		errs["expires"] = msg
+	}
+	return f, store.AlertChange{Title: title, Body: body, Severity: f.Severity, Areas: areas, Expires: expires}, errs
+}
+
+func knownArea(areas []report.Area, code string) bool {
+	for _, a := range areas {
+		if a.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// approveReport publishes the moderator's alert and queues its push. The alert and its
+// delivery job are written before the report is marked approved, so a crash in between leaves
+// a report still in the queue rather than an approval without a push.
+func (s *server) approveReport(c *gin.Context) {
+	r, ok := s.holdForDecision(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	form, ch, errs := s.parseAlertForm(c)
+	choices := identifiers(r)
+	checked := indexSet(c.PostFormArray("check"))
+	public := indexSet(c.PostFormArray("public"))
+	var ids []report.Identifier
+	for i := range choices {
+		ic := &choices[i]
+		ic.Check, ic.Public = checked[ic.Index], public[ic.Index]
+		if ic.Normalized == "" {
+			if ic.Check || ic.Public {
+				errs["identifiers"] = "An identifier that cannot be read as a phone number, handle or plate cannot be published."
+			}
+			continue
+		}
+		if !ic.Check && !ic.Public {
+			continue
+		}
+		id := report.Identifier{Type: ic.Type, Public: ic.Public}
+		if ic.Public {
+			id.Value = ic.Normalized
+		}
+		if ic.Check {
+			id.HMAC = report.IdentifierHMAC(s.idKey, ic.Type, ic.Normalized)
+			id.Value = ic.Normalized // kept so moderators see what is checkable; shown publicly only if Public
+		}
+		ids = append(ids, id)
+	}
+	if len(errs) > 0 {
+		d, err := s.reportData(c, r)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.Form, d.Identifiers, d.Errors, d.Action = form, choices, errs, "approve"
+		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		return
+	}
+	now := s.now()
+	common := r.Common()
+	a := &report.Alert{
+		ID: report.NewID(), Version: 1, Kind: r.Kind, Severity: ch.Severity, Title: ch.Title, Body: ch.Body, Areas: ch.Areas,
+		IncidentDay: common.IncidentDay(), TimeBand: common.TimeBand, Published: now, Updated: now, Expires: ch.Expires,
+		Status: report.AlertPublished, ReportCount: 1, Identifiers: ids,
+	}
+	if err := s.store.CreateAlert(ctx, a); err != nil {
+		s.fail(c, err)
+		return
+	}
+	if err := s.store.EnqueueDelivery(ctx, a.ID, a.Version, false); err != nil {
+		s.fail(c, err)
+		return
+	}
+	err := s.store.DecideReport(ctx, r.ID, me(c).Name, store.Decision{Status: report.StatusApproved, Note: noteApproved, AlertID: a.ID})
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		s.fail(c, err)
+		return
+	}
+	s.audit(ctx, me(c).Name, ActionApprove, r.ID, "alert="+a.ID)
+	if err != nil {
+		// The reporter withdrew it, or the lease was lost, in the instant between: the alert
+		// is out, which is what the moderator chose; say so rather than hide it.
+		s.showMessage(c, http.StatusConflict, "Published, but the report changed", "The alert was published, but meanwhile the report was withdrawn or decided by someone else. Check the alert and retract it if it is not wanted.", "Open the alert", "/moderation/alerts/"+a.ID)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=approved")
+}
+
+func indexSet(values []string) map[int]bool {
+	out := map[int]bool{}
+	for _, v := range values {
+		if n, err := strconv.Atoi(v); err == nil && n >= 0 && n < 100 {
+			out[n] = true
+		}
+	}
+	return out
+}
+
+// rejectReport closes a report with a note the reporter reads on the receipt.
+func (s *server) rejectReport(c *gin.Context) {
+	r, ok := s.holdForDecision(c)
+	if !ok {
+		return
+	}
+	code := c.PostForm("reason")
+	extra := report.PlainText(c.PostForm("note"))
+	var reason *rejectReason
+	for i := range rejectReasons {
+		if rejectReasons[i].Code == code {
+			reason = &rejectReasons[i]
+		}
+	}
+	errs := map[string]string{}
+	switch {
+	case reason == nil:
+		errs["reason"] = "Choose a reason."
+	case reason.Code == "other" && extra == "":
+		errs["note"] = "Write the reason in the note: the reporter will read it."
+	case utf8.RuneCountInString(extra) > maxNote:
+		errs["note"] = fmt.Sprintf("The note can be at most %d characters.", maxNote)
+	}
+	if len(errs) > 0 {
+		d, err := s.reportData(c, r)
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		d.Form, d.Errors, d.Action, d.RejectCode, d.RejectNote = s.defaultForm(r), errs, "reject", code, extra
+		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		return
+	}
+	note := strings.TrimSpace(reason.Note + "\n\n" + extra)
+	if err := s.decide(c, r.ID, store.Decision{Status: report.StatusRejected, Note: note}); err != nil {
+		return
+	}
+	s.audit(c.Request.Context(), me(c).Name, ActionReject, r.ID, "reason="+reason.Code)
+	c.Redirect(http.StatusSeeOther, "/moderation/queue?done=rejected")
+}
+
+// decide records a decision and answers the conflicts; a non-nil error has been answered.
+func (s *server) decide(c *gin.Context, id string, d store.Decision) error {
+	err := s.store.DecideReport(c.Request.Context(), id, me(c).Name, d)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	case errors.Is(err, store.ErrConflict):
+		s.showMessage(c, http.StatusConflict, "Already decided", "Someone else decided this report meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
+	case err != nil:
+		s.fail(c, err)
+	}
+	return err
+}
+
+// mergeReport adds a report to an alert already published about the same thing.
+func (s *server) mergeReport(c *gin.Context) {
+	r, ok := s.holdForDecision(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	alertID := c.PostForm("alert")
+	a, err := s.store.Alert(ctx, alertID)
+	if !report.ValidID(alertID) || errors.Is(err, store.ErrNotFound) || (err == nil && (a.Status != report.AlertPublished || a.Kind != r.Kind)) {
+		d, derr := s.reportData(c, r)
+		if derr != nil {
+			s.fail(c, derr)
+			return
+		}
+		d.Form, d.Errors, d.Action = s.defaultForm(r), map[string]string{"alert": "Choose a published alert of the same kind."}, "merge"
+		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		return
+	}
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	var addAreas []string
+	if area := r.Common().Area; c.PostForm("add_area") == "1" && knownArea(s.areas, area) {
+		addAreas = []string{area}
+	}
+	if _, err := s.store.MergeIntoAlert(ctx, a.ID, addAreas); err != nil {
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+			s.showMessage(c, http.StatusConflict, "Alert changed", "The alert was retracted meanwhile. Nothing was changed.", "Back to the report", "/moderation/reports/"+r.ID)
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	if err := s.decide(c, r.ID, store.Decision{Status: report.StatusMerged, Note: noteMerged, AlertID: a.ID}); err != nil {
+		return
+	}
+	s.audit(ctx, me(c).Name, ActionMerge, r.ID, "alert="+a.ID)
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=merged")
+}

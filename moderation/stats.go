@@ -1,0 +1,202 @@
+package moderation
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
+)
+
+// statsWeeks is how many weeks the statistics page covers.
+const statsWeeks = 12
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// weekStart is the Monday of t's week, UTC.
+func weekStart(t time.Time) time.Time {
+	d := report.Day(t)
+	offset := (int(d.Weekday()) + 6) % 7
+	return d.AddDate(0, 0, -offset)
+}
+
+// chart is a grouped bar chart laid out on the server: the template only draws the shapes,
+// so the page needs no script and the numbers are also given as a table.
+type chart struct {
+	Title  string
+	Width  int
+	Height int
+	Bars   []bar
+	Labels []axisLabel
+	Ticks  []axisLabel
+	Legend []legendItem
+	Max    int
+}
+
+type bar struct {
+	X, Y, W, H int
+	Class      string
+	Tip        string
+}
+
+type axisLabel struct {
+	X, Y int
+	Text string
+}
+
+type legendItem struct {
+	X, Y  int
+	Class string
+	Text  string
+}
+
+// barChart lays out groups of series (one bar per series in each group).
+func barChart(title string, groups []string, series []string, classes []string, value func(g, s int) int) chart {
+	const (
+		left, top, bottom = 40, 30, 40
+		groupW, barGap    = 56, 4
+		plotH             = 200
+	)
+	ch := chart{Title: title, Width: left + len(groups)*groupW + 20, Height: top + plotH + bottom}
+	for g := range groups {
+		for s := range series {
+			ch.Max = max(ch.Max, value(g, s))
+		}
+	}
+	scale := max(ch.Max, 1)
+	barW := (groupW - 2*barGap) / max(len(series), 1)
+	for g, name := range groups {
+		gx := left + g*groupW + barGap
+		for s := range series {
+			v := value(g, s)
+			h := v * plotH / scale
+			ch.Bars = append(ch.Bars, bar{X: gx + s*barW, Y: top + plotH - h, W: barW - 1, H: h, Class: classes[s],
+				Tip: name + ": " + strconv.Itoa(v) + " " + series[s]})
+		}
+		ch.Labels = append(ch.Labels, axisLabel{X: gx + (groupW-2*barGap)/2, Y: top + plotH + 16, Text: name})
+	}
+	last := -1
+	for _, frac := range []int{0, 2, 4} {
+		v := scale * frac / 4
+		if v == last { // small counts: no two ticks with the same number
+			continue
+		}
+		last = v
+		ch.Ticks = append(ch.Ticks, axisLabel{X: left - 6, Y: top + plotH - v*plotH/scale + 4, Text: strconv.Itoa(v)})
+	}
+	for s, name := range series {
+		ch.Legend = append(ch.Legend, legendItem{X: left + s*160, Y: 12, Class: classes[s], Text: name})
+	}
+	return ch
+}
+
+type statsRow struct {
+	Label  string
+	Counts []int
+	Total  int
+}
+
+type statsData struct {
+	From        time.Time
+	ReportChart chart
+	ReportRows  []statsRow
+	Kinds       []string
+	AreaChart   chart
+	AreaRows    []statsRow
+}
+
+// showStats shows weekly reports by kind and alerts by area for the last weeks.
+func (s *server) showStats(c *gin.Context) {
+	ctx := c.Request.Context()
+	from := weekStart(s.now()).AddDate(0, 0, -7*(statsWeeks-1))
+	reports, err := s.store.ReportCountsByDay(ctx, from)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	alerts, err := s.store.AlertCountsByDay(ctx, from)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	weeks := make([]string, statsWeeks)
+	for i := range weeks {
+		weeks[i] = from.AddDate(0, 0, 7*i).Format("Jan 2")
+	}
+	weekIndex := func(t time.Time) int {
+		i := int(weekStart(t).Sub(from).Hours() / (24 * 7))
+		if i < 0 || i >= statsWeeks {
+			return -1
+		}
+		return i
+	}
+	d := statsData{From: from}
+	kindCounts := make([][]int, len(report.Kinds))
+	var classes []string
+	for k, kind := range report.Kinds {
+		kindCounts[k] = make([]int, statsWeeks)
+		d.Kinds = append(d.Kinds, report.KindLabel("en", kind))
+		classes = append(classes, "bar-"+string(kind))
+	}
+	for _, r := range reports {
+		w := weekIndex(r.Day)
+		for k, kind := range report.Kinds {
+			if w >= 0 && r.Kind == kind {
+				kindCounts[k][w] += r.Count
+			}
+		}
+	}
+	d.ReportChart = barChart("Reports received per week, by kind", weeks, d.Kinds, classes, func(g, s int) int { return kindCounts[s][g] })
+	for w, label := range weeks {
+		row := statsRow{Label: label}
+		for k := range report.Kinds {
+			row.Counts = append(row.Counts, kindCounts[k][w])
+			row.Total += kindCounts[k][w]
+		}
+		d.ReportRows = append(d.ReportRows, row)
+	}
+
+	// Alerts by area over the whole period, per kind.
+	perArea := map[string][]int{}
+	for _, a := range alerts {
+		if perArea[a.Area] == nil {
+			perArea[a.Area] = make([]int, len(report.Kinds))
+		}
+		for k, kind := range report.Kinds {
+			if a.Kind == kind {
+				perArea[a.Area][k] += a.Count
+			}
+		}
+	}
+	var areaNames []string
+	var areaCodes []string
+	for _, a := range s.areas {
+		areaCodes = append(areaCodes, a.Code)
+		areaNames = append(areaNames, report.AreaName(s.areas, "en", a.Code))
+	}
+	for code := range perArea { // areas no longer configured still count
+		if !knownArea(s.areas, code) {
+			areaCodes = append(areaCodes, code)
+			areaNames = append(areaNames, code)
+		}
+	}
+	sort.SliceStable(areaCodes[len(s.areas):], func(i, j int) bool { return areaCodes[len(s.areas)+i] < areaCodes[len(s.areas)+j] })
+	value := func(g, k int) int {
+		if counts := perArea[areaCodes[g]]; counts != nil {
+			return counts[k]
+		}
+		return 0
+	}
+	d.AreaChart = barChart("Alerts published by area, last 12 weeks", areaNames, d.Kinds, classes, value)
+	for g, name := range areaNames {
+		row := statsRow{Label: name}
+		for k := range report.Kinds {
+			row.Counts = append(row.Counts, value(g, k))
+			row.Total += value(g, k)
+		}
+		d.AreaRows = append(d.AreaRows, row)
+	}
+	s.render(c, http.StatusOK, "stats", "Statistics", d)
+}
