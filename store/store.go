@@ -107,6 +107,7 @@ const (
 	colAudit         = "audit"
 	colSettings      = "settings"
 	colSpent         = "spent_challenges"
+	colReceipts      = "receipts"
 )
 
 func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }

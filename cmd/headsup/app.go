@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,7 @@ type app struct {
 	intake   *api.Intake
 	areas    []report.Area
 	metrics  *metrics
+	stopOnce sync.Once
 
 	// Each part's own wiring lives in its wire_*.go file.
 	push       pushParts
@@ -154,8 +156,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	return a, nil
 }
 
-// close releases the database; the embedded server stops last.
+// close stops the workers and releases the database; the embedded server stops last.
 func (a *app) close(ctx context.Context) {
+	a.stopWorkers()
 	if a.store != nil {
 		if err := a.store.Close(ctx); err != nil {
 			a.log.Warn("closing database connection", "err", err)

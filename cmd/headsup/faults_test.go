@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -70,14 +71,25 @@ func TestKillDuringSubmissionsLosesNoAcknowledgedReport(t *testing.T) {
 		t.Fatalf("only %d reports acknowledged before the kill; the test proves nothing", len(receipts))
 	}
 	p2 := startServer(t, dir, "HEADSUP_RATE_LIMITS=off")
-	missing := 0
-	for _, r := range receipts {
-		if status, _ := p2.do(t, "GET", "/api/v1/receipts/"+r, nil); status != 200 {
-			missing++
-		}
+	var missing atomic.Int64
+	check := make(chan string)
+	var checkers sync.WaitGroup
+	for range 8 {
+		checkers.Go(func() {
+			for r := range check {
+				if status, _ := p2.do(t, "GET", "/api/v1/receipts/"+r, nil); status != 200 {
+					missing.Add(1)
+				}
+			}
+		})
 	}
-	if missing > 0 {
-		t.Fatalf("%d of %d acknowledged reports lost after kill -9", missing, len(receipts))
+	for _, r := range receipts {
+		check <- r
+	}
+	close(check)
+	checkers.Wait()
+	if n := missing.Load(); n > 0 {
+		t.Fatalf("%d of %d acknowledged reports lost after kill -9", n, len(receipts))
 	}
 	t.Logf("%d acknowledged reports all present after kill -9", len(receipts))
 }

@@ -84,8 +84,16 @@ func (a *app) printFirstSteps(ctx context.Context, env *environment) {
 	fmt.Fprintf(env.stdout, "No moderators yet. Create the first one (it prints a one-time password) with:\n  go run ./cmd/headsup moderator add --name admin --role admin\nthen sign in at %s/moderation/login\n", a.cfg.BaseURL)
 }
 
-// stopWorkers stops background loops; filled in as loops are added.
-func (a *app) stopWorkers() {}
+// stopWorkers stops the background loops (push dispatcher, purge loop) and waits for them, so
+// that leases are released while the database is still there. It is safe to call twice.
+func (a *app) stopWorkers() {
+	a.stopOnce.Do(func() {
+		a.push.stop()
+		if a.moderation.stop != nil {
+			a.moderation.stop()
+		}
+	})
+}
 
 // registerHealth adds the probes a load balancer or orchestrator uses.
 func registerHealth(e *gin.Engine, s *store.Store) {
