@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
 )
 
 // checkAPI answers whether an identifier appears in a published bad-date alert. The value
@@ -23,20 +25,25 @@ type checkResponse struct {
 	Matches []AlertView `json:"matches"`
 }
 
+// CheckIdentifier normalises an identifier, hashes it with the identifier key and returns the
+// published bad-date alerts holding that hash. Both the API and the check page use it.
+func CheckIdentifier(ctx context.Context, s *store.Store, key []byte, typ, value string) ([]report.Alert, error) {
+	normalized, err := report.NormalizeIdentifier(typ, value)
+	if err != nil {
+		return nil, err
+	}
+	return s.AlertsByIdentifier(ctx, report.IdentifierHMAC(key, typ, normalized))
+}
+
 func (h *checkAPI) checkIdentifier(c *gin.Context) {
 	var req checkRequest
 	if err := readJSON(c, &req); err != nil {
 		writeError(c, err)
 		return
 	}
-	normalized, err := report.NormalizeIdentifier(req.Type, req.Value)
+	alerts, err := CheckIdentifier(c.Request.Context(), h.deps.Store, h.deps.IdentifierKey, req.Type, req.Value)
 	if err != nil {
-		writeError(c, err) // a *ValidationError: 400 naming the field, never echoing the value
-		return
-	}
-	alerts, err := h.deps.Store.AlertsByIdentifier(c.Request.Context(), report.IdentifierHMAC(h.deps.IdentifierKey, req.Type, normalized))
-	if err != nil {
-		writeError(c, err)
+		writeError(c, err) // a *ValidationError is a 400 naming the field, never echoing the value
 		return
 	}
 	out := checkResponse{Matches: []AlertView{}}

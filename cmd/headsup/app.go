@@ -35,6 +35,7 @@ type app struct {
 	areas    []report.Area
 	metrics  *metrics
 	stopOnce sync.Once
+	now      func() time.Time // the clock every part uses; tests replace it
 
 	// Each part's own wiring lives in its wire_*.go file.
 	push       pushParts
@@ -100,11 +101,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		}
 	}()
 	a.metrics = newMetrics(a.store)
-	now := time.Now
+	a.now = time.Now
 	if opts.Now != nil {
-		now = opts.Now
-		a.store.Now = opts.Now
+		a.now = opts.Now
 	}
+	now := a.now
+	a.store.Now = now
 	// The proof-of-work key is shared through the database so that a challenge issued by one
 	// replica verifies on another.
 	powKey, err := a.store.SettingOrCreate(ctx, "altcha_hmac_key", randomHex(32))
@@ -149,7 +151,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if err := a.wireModeration(ctx, opts, []byte(identifierKey)); err != nil {
 		return nil, err
 	}
-	if err := a.wireWebapp(ctx, opts); err != nil {
+	if err := a.wireWebapp(ctx, opts, []byte(identifierKey)); err != nil {
 		return nil, err
 	}
 	registerHealth(a.engine, a.store)

@@ -19,10 +19,6 @@ const purgeInterval = time.Hour
 
 // wireModeration registers the moderation pages and starts the purge loop.
 func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey []byte) error {
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
 	moderation.Register(a.engine, moderation.Deps{
 		Store:         a.store,
 		Areas:         a.areas,
@@ -30,7 +26,7 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		SiteName:      a.cfg.SiteName,
 		IdentifierKey: identifierKey,
 		Logger:        a.log,
-		Now:           now,
+		Now:           a.now,
 		Development:   a.cfg.Development,
 		// TOTP stays on even in development: no configuration switch turns it off yet.
 	})

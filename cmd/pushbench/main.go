@@ -33,6 +33,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -295,7 +296,8 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 			return err
 		}
 		bareRate = float64(len(subs)) / took.Seconds()
-		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database)\n", bareRate, len(subs), took.Round(time.Millisecond), c.workers)
+		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database; load average now %s)\n",
+			bareRate, len(subs), took.Round(time.Millisecond), c.workers, loadAverage())
 	}
 
 	if err := f.reset(); err != nil {
@@ -317,10 +319,11 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 	d.Start(dctx)
 	defer func() { cancel(); d.Stop() }()
 
+	// Live heap (as of the last GC) is what grows if something keeps subscriptions; heap in
+	// use also counts garbage not collected yet, which GOGC lets grow with the live heap.
 	runtime.GC()
-	var before runtime.MemStats
-	runtime.ReadMemStats(&before)
-	var peak atomic.Uint64
+	liveBefore := liveHeap()
+	var peakLive, peakInuse atomic.Uint64
 	stopSampling := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -330,9 +333,8 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 		for {
 			var m runtime.MemStats
 			runtime.ReadMemStats(&m)
-			if m.HeapInuse > peak.Load() {
-				peak.Store(m.HeapInuse)
-			}
+			peakInuse.Store(max(peakInuse.Load(), m.HeapInuse))
+			peakLive.Store(max(peakLive.Load(), liveHeap()))
 			select {
 			case <-stopSampling:
 				return
@@ -340,6 +342,7 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 			}
 		}
 	}()
+	load0 := loadAverage()
 
 	if c.cpuprofile != "" {
 		pf, err := os.Create(c.cpuprofile)
@@ -369,8 +372,9 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 	if bareRate > 0 {
 		fmt.Printf("ratio dispatcher/bare: %.2f\n", rate/bareRate)
 	}
-	fmt.Printf("heap in use: %.1f MiB before, %.1f MiB peak during the fan-out\n",
-		float64(before.HeapInuse)/(1<<20), float64(peak.Load())/(1<<20))
+	fmt.Printf("live heap: %.1f MiB before, %.1f MiB at most during the fan-out (+%.1f MiB); heap in use at most %.1f MiB\n",
+		mib(liveBefore), mib(peakLive.Load()), mib(peakLive.Load())-mib(liveBefore), mib(peakInuse.Load()))
+	fmt.Printf("load average (1 min) %s at enqueue, %s at the last push\n", load0, loadAverage())
 	for {
 		job, err := st.Delivery(ctx, a.ID+".1")
 		if err != nil {
@@ -387,4 +391,21 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 		time.Sleep(20 * time.Millisecond)
 	}
 	return nil
+}
+
+func liveHeap() uint64 {
+	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(sample)
+	return sample[0].Value.Uint64()
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// loadAverage is the 1-minute load average, to tell a quiet machine from a shared busy one.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	return strings.Fields(string(data))[0]
 }
