@@ -340,7 +340,9 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 	walkEnded := job.Walked
 	for {
 		if r.ctx.Err() != nil {
-			r.release(d.o.Now())
+			// Wait for the pushes in flight (cancelled, they end at once) before giving the job
+			// back, so that nobody resends them while they are still going out.
+			r.drainAndRelease(d.o.Now())
 			return
 		}
 		if len(r.inflight) >= d.o.Pipeline {

@@ -61,6 +61,7 @@ type config struct {
 	workers, batch, pipeline  int
 	fakepush, dir, cpuprofile string
 	skipBare, skipWarm        bool
+	rounds                    int
 }
 
 func run() error {
@@ -75,6 +76,7 @@ func run() error {
 	flag.StringVar(&c.dir, "dir", "", "data folder for the embedded database (empty = a temporary one)")
 	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare webpush-go loop")
 	flag.BoolVar(&c.skipWarm, "skip-warmup", false, "skip the untimed warm-up pass")
+	flag.IntVar(&c.rounds, "rounds", 1, "alternate bare and dispatcher runs this many times per setting (the machine may be shared: compare pairs)")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the (last) dispatcher run to this file")
 	flag.Parse()
 	for _, d := range strings.Split(delays, ",") {
@@ -289,15 +291,27 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 		}
 		fmt.Printf("warm-up (untimed; the fake derives each subscription's key once): %v\n", took.Round(time.Millisecond))
 	}
+	for round := 1; round <= c.rounds; round++ {
+		if c.rounds > 1 {
+			fmt.Printf("-- round %d\n", round)
+		}
+		if err := c.runRound(ctx, st, f, keys, bare, len(subs), timeout); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys push.VAPIDKeys, bare func() (time.Duration, error), n int, timeout time.Duration) error {
 	var bareRate float64
 	if !c.skipBare {
 		took, err := bare()
 		if err != nil {
 			return err
 		}
-		bareRate = float64(len(subs)) / took.Seconds()
+		bareRate = float64(n) / took.Seconds()
 		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database; load average now %s)\n",
-			bareRate, len(subs), took.Round(time.Millisecond), c.workers, loadAverage())
+			bareRate, n, took.Round(time.Millisecond), c.workers, loadAverage())
 	}
 
 	if err := f.reset(); err != nil {
@@ -359,16 +373,16 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 		return err
 	}
 	d.Wake()
-	last, stats, err := f.waitCount(len(subs), timeout)
+	last, stats, err := f.waitCount(n, timeout)
 	close(stopSampling)
 	<-sampled
 	if err != nil {
 		return err
 	}
 	took := last.Sub(start)
-	rate := float64(len(subs)) / took.Seconds()
+	rate := float64(n) / took.Seconds()
 	fmt.Printf("dispatcher end to end: %8.0f deliveries/s  (%d in %v from enqueue to last 201; %d duplicates)\n",
-		rate, len(subs), took.Round(time.Millisecond), stats.Count-stats.Distinct)
+		rate, n, took.Round(time.Millisecond), stats.Count-stats.Distinct)
 	if bareRate > 0 {
 		fmt.Printf("ratio dispatcher/bare: %.2f\n", rate/bareRate)
 	}

@@ -1,0 +1,56 @@
+package api
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestReceiptCodes(t *testing.T) {
+	seen := map[string]bool{}
+	for range 1000 {
+		code := newReceipt()
+		if len(code) != 29 || strings.Count(code, "-") != 5 {
+			t.Fatalf("code %q is not six groups of four", code)
+		}
+		if strings.ContainsAny(code, "ILOU") {
+			t.Fatalf("code %q has a character people confuse", code)
+		}
+		if seen[code] {
+			t.Fatalf("code %q repeated", code)
+		}
+		seen[code] = true
+		typed := strings.ToLower(strings.ReplaceAll(code, "-", " "))
+		typed = strings.ReplaceAll(strings.ReplaceAll(typed, "0", "o"), "1", "l")
+		if got, ok := normalizeReceipt(typed); !ok || got != strings.ReplaceAll(code, "-", "") {
+			t.Fatalf("typed %q normalises to %q %v", typed, got, ok)
+		}
+	}
+	for _, bad := range []string{"", "ABC", strings.Repeat("A", 25), "AAAA-AAAA-AAAA-AAAA-AAAA-AAAU", "ÅAAA-AAAA-AAAA-AAAA-AAAA-AAAA"} {
+		if _, ok := normalizeReceipt(bad); ok {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+// FuzzReceiptHash checks that any text a person may type either is refused or hashes to the
+// same value as its canonical form, and never panics.
+func FuzzReceiptHash(f *testing.F) {
+	for _, s := range []string{"K7QM-3X9P-A2B4-C6D8-E0F1-G3H5", "k7qm 3x9p a2b4 c6d8 e0f1 g3h5", "", "----", "\xff\xfe", "ıİ", strings.Repeat("z", 70)} {
+		f.Add(s)
+	}
+	key := ReceiptKey("fuzz-key")
+	f.Fuzz(func(t *testing.T, code string) {
+		h, ok := key.hash(code)
+		if !ok {
+			return
+		}
+		canon, ok2 := normalizeReceipt(code)
+		if !ok2 || len(canon) != receiptChars || !utf8.ValidString(canon) {
+			t.Fatalf("hashed %q but its canonical form is %q %v", code, canon, ok2)
+		}
+		if h2, _ := key.hash(canon); h2 != h {
+			t.Fatalf("%q and its canonical form %q hash differently", code, canon)
+		}
+	})
+}
