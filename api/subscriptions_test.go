@@ -172,6 +172,7 @@ func TestSubscriptionValidation(t *testing.T) {
 		{"lookalike host", func(m map[string]any) { m["endpoint"] = "https://evilfcm.googleapis.com/x" }, "endpoint"},
 		{"plain http", func(m map[string]any) { m["endpoint"] = "http://fcm.googleapis.com/fcm/send/x" }, "endpoint"},
 		{"ip address", func(m map[string]any) { m["endpoint"] = "https://10.0.0.1/push" }, "endpoint"},
+		{"other port", func(m map[string]any) { m["endpoint"] = "https://fcm.googleapis.com:22/x" }, "endpoint"},
 		{"credentials in url", func(m map[string]any) { m["endpoint"] = "https://u:p@fcm.googleapis.com/x" }, "endpoint"},
 		{"not a url", func(m map[string]any) { m["endpoint"] = "fcm.googleapis.com" }, "endpoint"},
 		{"no endpoint", func(m map[string]any) { delete(m, "endpoint") }, "endpoint"},

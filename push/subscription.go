@@ -194,7 +194,9 @@ func (s *Service) checkEndpoint(endpoint string) string {
 	if s.insecure[host] || s.insecure[strings.ToLower(u.Host)] {
 		return ""
 	}
-	if net.ParseIP(host) != nil {
+	// Push services listen on 443 only; another port would let a client point our requests
+	// at some other service on a push provider's hosts.
+	if net.ParseIP(host) != nil || (u.Port() != "" && u.Port() != "443") {
 		return problemUnknownService
 	}
 	for _, suffix := range s.services {

@@ -53,6 +53,9 @@ type browser struct {
 	t      *testing.T
 	h      http.Handler
 	cookie string
+	// headers and remoteAddr, when set, are sent with every request (the privacy canaries).
+	headers    map[string]string
+	remoteAddr string
 }
 
 func (b *browser) do(method, path string, form url.Values, jsonBody any) *httptest.ResponseRecorder {
@@ -73,6 +76,12 @@ func (b *browser) do(method, path string, form url.Values, jsonBody any) *httpte
 	if b.cookie != "" {
 		req.AddCookie(&http.Cookie{Name: moderation.CookieName, Value: b.cookie})
 	}
+	for k, v := range b.headers {
+		req.Header.Set(k, v)
+	}
+	if b.remoteAddr != "" {
+		req.RemoteAddr = b.remoteAddr
+	}
 	w := httptest.NewRecorder()
 	b.h.ServeHTTP(w, req)
 	for _, c := range w.Result().Cookies() {
@@ -81,6 +90,33 @@ func (b *browser) do(method, path string, form url.Values, jsonBody any) *httpte
 		}
 	}
 	return w
+}
+
+// signInNewModerator creates an account with the CLI and signs it in as a person would: the
+// one-time password, a password of their own, then TOTP enrolment from the secret on the page.
+func signInNewModerator(t *testing.T, a *app, getenv func(string) string, name, role string) *browser {
+	t.Helper()
+	out, err := runCLI(t, getenv, "moderator", "add", "--name", name, "--role", role)
+	m := otpRe.FindStringSubmatch(out)
+	if err != nil || m == nil || !strings.Contains(out, "/moderation/login") {
+		t.Fatalf("moderator add: %v\n%s", err, out)
+	}
+	mod := &browser{t: t, h: a.engine}
+	mod.expectRedirect(mod.do("GET", "/moderation/queue", nil, nil), "/moderation/login")
+	mod.expectRedirect(mod.do("POST", "/moderation/login", url.Values{"name": {name}, "password": {m[1]}}, nil), "/moderation/login/password")
+	password := "violet kettle harbour 42"
+	mod.expectRedirect(mod.do("POST", "/moderation/login/password", url.Values{"password": {password}, "confirm": {password}}, nil), "/moderation/login/enroll")
+	page := mod.do("GET", "/moderation/login/enroll", nil, nil).Body.String()
+	sm := regexp.MustCompile(`id="totp-secret">([A-Z2-7 ]+)<`).FindStringSubmatch(page)
+	if sm == nil || !strings.Contains(page, `<img src="data:image/png;base64,`) {
+		t.Fatalf("enrolment page without QR code and secret:\n%s", page)
+	}
+	code, err := totp.GenerateCode(strings.ReplaceAll(sm[1], " ", ""), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mod.expectRedirect(mod.do("POST", "/moderation/login/enroll", url.Values{"code": {code}}, nil), "/moderation/queue")
+	return mod
 }
 
 func (b *browser) expectRedirect(w *httptest.ResponseRecorder, to string) {
@@ -124,29 +160,8 @@ func TestModerationEndToEnd(t *testing.T) {
 	var receipt struct{ ID, Receipt string }
 	_ = json.Unmarshal(w.Body.Bytes(), &receipt)
 
-	// 2. The first admin is made on the command line.
-	out, err := runCLI(t, getenv, "moderator", "add", "--name", "ana", "--role", "admin")
-	m := otpRe.FindStringSubmatch(out)
-	if err != nil || m == nil || !strings.Contains(out, "http://localhost:8080/moderation/login") {
-		t.Fatalf("moderator add: %v\n%s", err, out)
-	}
-
-	// 3. Sign in: one-time password, own password, TOTP enrolment from the page's secret.
-	mod := &browser{t: t, h: a.engine}
-	mod.expectRedirect(mod.do("GET", "/moderation/queue", nil, nil), "/moderation/login")
-	mod.expectRedirect(mod.do("POST", "/moderation/login", url.Values{"name": {"ana"}, "password": {m[1]}}, nil), "/moderation/login/password")
-	password := "violet kettle harbour 42"
-	mod.expectRedirect(mod.do("POST", "/moderation/login/password", url.Values{"password": {password}, "confirm": {password}}, nil), "/moderation/login/enroll")
-	page := mod.do("GET", "/moderation/login/enroll", nil, nil).Body.String()
-	sm := regexp.MustCompile(`id="totp-secret">([A-Z2-7 ]+)<`).FindStringSubmatch(page)
-	if sm == nil || !strings.Contains(page, `<img src="data:image/png;base64,`) {
-		t.Fatalf("enrolment page without QR code and secret:\n%s", page)
-	}
-	code, err := totp.GenerateCode(strings.ReplaceAll(sm[1], " ", ""), time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	mod.expectRedirect(mod.do("POST", "/moderation/login/enroll", url.Values{"code": {code}}, nil), "/moderation/queue")
+	// 2-3. The first admin is made on the command line and signs in with password and TOTP.
+	mod := signInNewModerator(t, a, getenv, "ana", "admin")
 
 	// 4. The queue lists the report; opening it claims it; the phone number in the text is marked.
 	queue := mod.do("GET", "/moderation/queue", nil, nil).Body.String()
@@ -154,7 +169,7 @@ func TestModerationEndToEnd(t *testing.T) {
 		t.Fatalf("queue lacks the report:\n%s", queue)
 	}
 	mod.expectRedirect(mod.do("POST", "/moderation/reports/"+receipt.ID+"/claim", url.Values{}, nil), "/moderation/reports/"+receipt.ID)
-	page = mod.do("GET", "/moderation/reports/"+receipt.ID, nil, nil).Body.String()
+	page := mod.do("GET", "/moderation/reports/"+receipt.ID, nil, nil).Body.String()
 	if !strings.Contains(page, `<mark class="hint">202 555 0100<span class="hint-kind">phone</span></mark>`) {
 		t.Fatalf("the reporter's own number is not marked:\n%s", page)
 	}
