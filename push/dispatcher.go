@@ -322,20 +322,20 @@ func (d *Dispatcher) renewLease(ctx context.Context, cancel context.CancelFunc, 
 
 func (r *jobRun) run(m store.SubscriptionMatch) {
 	d, job := r.d, r.job
-	var walk *store.SubscriptionWalk
+	var batches <-chan walkBatch
 	if !job.Walked {
 		if job.Total < 0 && job.Position.After == "" {
 			if n, ok, err := d.svc.store.MatchingSubscriptionsTotal(r.ctx, m); err == nil && ok {
 				job.Total = n
 			}
 		}
-		var err error
-		if walk, err = d.svc.store.WalkSubscriptions(r.ctx, m, job.Position); err != nil {
+		walk, err := d.svc.store.WalkSubscriptions(r.ctx, m, job.Position)
+		if err != nil {
 			d.logDBError("reading subscriptions", err)
 			r.release(d.o.Now().Add(d.o.Poll))
 			return
 		}
-		defer walk.Close(context.WithoutCancel(r.ctx))
+		batches = r.prefetch(walk)
 	}
 	walkEnded := job.Walked
 	for {
@@ -355,19 +355,34 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 		due := r.takeDue(now)
 		var subs []store.Subscription
 		if !walkEnded && r.retryCount() <= d.o.MaxRetries {
-			var err error
-			if subs, err = walk.Next(r.ctx, d.o.Batch); err != nil {
-				if r.ctx.Err() == nil {
-					d.logDBError("reading subscriptions", err)
+			var b walkBatch
+			var got bool
+			if len(r.inflight) == 0 {
+				b, got = <-batches, true // nothing else to do: wait for the database
+			} else {
+				// Whichever comes first: the next batch (send it too) or the end of the oldest
+				// one in flight (commit it). Waiting for either alone would leave the workers
+				// idle while the other was ready.
+				select {
+				case b = <-batches:
+					got = true
+				case <-r.inflight[0].done:
 				}
-				r.drainAndRelease(now.Add(d.o.Poll))
-				return
 			}
-			if walk.Restarted {
-				walk.Restarted = false
-				d.svc.log.Warn("push: resume point of a delivery job was deleted; walking again from the start", "job", job.ID)
+			if got {
+				if b.err != nil {
+					if r.ctx.Err() == nil {
+						d.logDBError("reading subscriptions", b.err)
+					}
+					r.drainAndRelease(now.Add(d.o.Poll))
+					return
+				}
+				if b.restarted {
+					d.svc.log.Warn("push: resume point of a delivery job was deleted; walking again from the start", "job", job.ID)
+				}
+				subs = b.subs
+				walkEnded = len(subs) == 0
 			}
-			walkEnded = len(subs) == 0
 		}
 		if len(subs) > 0 || len(due) > 0 {
 			r.dispatch(subs, due)
@@ -378,6 +393,9 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 				return
 			}
 			continue
+		}
+		if !walkEnded && r.retryCount() <= d.o.MaxRetries {
+			continue // the next batch is on its way
 		}
 		// Nothing in flight and nothing to send now.
 		if walkEnded {
@@ -402,6 +420,38 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 		case <-time.After(time.Until(r.firstDue())):
 		}
 	}
+}
+
+// walkBatch is one batch read ahead from the database.
+type walkBatch struct {
+	subs      []store.Subscription
+	restarted bool
+	err       error
+}
+
+// prefetch reads the walk one batch ahead in its own goroutine, so that reading the next batch
+// (the embedded database decodes every document in Go) overlaps with sending the current
+// ones instead of leaving the workers idle. At most one batch waits, so memory stays bounded.
+// The goroutine closes the walk; it ends when the walk does or the job's context is cancelled.
+func (r *jobRun) prefetch(walk *store.SubscriptionWalk) <-chan walkBatch {
+	ch := make(chan walkBatch, 1)
+	go func() {
+		defer walk.Close(context.WithoutCancel(r.ctx))
+		for {
+			subs, err := walk.Next(r.ctx, r.d.o.Batch)
+			b := walkBatch{subs: subs, restarted: walk.Restarted, err: err}
+			walk.Restarted = false
+			select {
+			case ch <- b:
+			case <-r.ctx.Done():
+				return
+			}
+			if err != nil || len(subs) == 0 {
+				return
+			}
+		}
+	}()
+	return ch
 }
 
 // retryCount is how many retries there could be once the batches in flight are done, if
@@ -449,6 +499,7 @@ type batch struct {
 	subs    []store.Subscription
 	retried []store.DeliveryRetry // retries taken from pending, in flight here
 	wg      sync.WaitGroup
+	done    chan struct{} // closed when every push of the batch has an outcome
 
 	mu         sync.Mutex
 	sent, gone int64
@@ -464,9 +515,13 @@ type task struct {
 }
 
 func (r *jobRun) dispatch(subs []store.Subscription, due []store.DeliveryRetry) {
-	b := &batch{run: r, subs: subs, retried: due}
+	b := &batch{run: r, subs: subs, retried: due, done: make(chan struct{})}
 	r.inflight = append(r.inflight, b)
 	b.wg.Add(len(subs) + len(due))
+	go func() {
+		b.wg.Wait()
+		close(b.done)
+	}()
 	for _, s := range subs {
 		r.d.tasks <- &task{batch: b, retry: store.DeliveryRetry{SubscriptionID: s.ID, Endpoint: s.Endpoint,
 			P256dh: s.P256dh, Auth: s.Auth, Lang: s.Lang, Discreet: s.Discreet}}

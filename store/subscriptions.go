@@ -250,8 +250,9 @@ func (s *Store) WalkSubscriptions(ctx context.Context, m SubscriptionMatch, pos 
 
 func (w *SubscriptionWalk) open(ctx context.Context, after string) error {
 	filter := w.m.filter()
-	// token_hash is never needed to send a push, so it never leaves the database for it.
-	opts := options.Find().SetBatchSize(500).SetProjection(bson.D{{Key: "token_hash", Value: 0}})
+	// No projection: FerretDB v1 applies one by deep-copying every document several times,
+	// which costs more than carrying the token hash along (it is never used or logged here).
+	opts := options.Find().SetBatchSize(500)
 	if !w.ferret {
 		if after != "" {
 			filter = append(filter, bson.E{Key: "_id", Value: bson.D{{Key: "$gt", Value: after}}})

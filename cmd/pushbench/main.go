@@ -39,6 +39,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
@@ -62,6 +63,7 @@ type config struct {
 	fakepush, dir, cpuprofile string
 	skipBare, skipWarm        bool
 	rounds                    int
+	memprofile                string
 }
 
 func run() error {
@@ -77,6 +79,7 @@ func run() error {
 	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare webpush-go loop")
 	flag.BoolVar(&c.skipWarm, "skip-warmup", false, "skip the untimed warm-up pass")
 	flag.IntVar(&c.rounds, "rounds", 1, "alternate bare and dispatcher runs this many times per setting (the machine may be shared: compare pairs)")
+	flag.StringVar(&c.memprofile, "memprofile", "", "write a heap profile halfway through the (last) dispatcher run to this file")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the (last) dispatcher run to this file")
 	flag.Parse()
 	for _, d := range strings.Split(delays, ",") {
@@ -303,15 +306,18 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 }
 
 func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys push.VAPIDKeys, bare func() (time.Duration, error), n int, timeout time.Duration) error {
-	var bareRate float64
+	var bareRate, bareCPURate float64
 	if !c.skipBare {
+		s0, f0 := f.cpuTime()
 		took, err := bare()
 		if err != nil {
 			return err
 		}
+		s1, f1 := f.cpuTime()
 		bareRate = float64(n) / took.Seconds()
 		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database; load average now %s)\n",
 			bareRate, n, took.Round(time.Millisecond), c.workers, loadAverage())
+		bareCPURate = cpuReport("bare      ", n, s0, f0, s1, f1)
 	}
 
 	if err := f.reset(); err != nil {
@@ -357,6 +363,7 @@ func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys pu
 		}
 	}()
 	load0 := loadAverage()
+	s0, f0 := f.cpuTime()
 
 	if c.cpuprofile != "" {
 		pf, err := os.Create(c.cpuprofile)
@@ -373,7 +380,22 @@ func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys pu
 		return err
 	}
 	d.Wake()
+	if c.memprofile != "" {
+		if _, _, err := f.waitCount(n/2, timeout); err != nil {
+			return err
+		}
+		runtime.GC()
+		mf, err := os.Create(c.memprofile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.WriteHeapProfile(mf); err != nil {
+			return err
+		}
+		mf.Close()
+	}
 	last, stats, err := f.waitCount(n, timeout)
+	s1, f1 := f.cpuTime()
 	close(stopSampling)
 	<-sampled
 	if err != nil {
@@ -383,8 +405,9 @@ func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys pu
 	rate := float64(n) / took.Seconds()
 	fmt.Printf("dispatcher end to end: %8.0f deliveries/s  (%d in %v from enqueue to last 201; %d duplicates)\n",
 		rate, n, took.Round(time.Millisecond), stats.Count-stats.Distinct)
+	cpuRate := cpuReport("dispatcher", n, s0, f0, s1, f1)
 	if bareRate > 0 {
-		fmt.Printf("ratio dispatcher/bare: %.2f\n", rate/bareRate)
+		fmt.Printf("ratio dispatcher/bare: %.2f wall clock, %.2f by CPU per delivery\n", rate/bareRate, cpuRate/bareCPURate)
 	}
 	fmt.Printf("live heap: %.1f MiB before, %.1f MiB at most during the fan-out (+%.1f MiB); heap in use at most %.1f MiB\n",
 		mib(liveBefore), mib(peakLive.Load()), mib(peakLive.Load())-mib(liveBefore), mib(peakInuse.Load()))
@@ -422,4 +445,38 @@ func loadAverage() string {
 		return "?"
 	}
 	return strings.Fields(string(data))[0]
+}
+
+// cpuTime is the CPU time used so far by this process (every thread, the embedded database
+// included) and by the fake push service's process. On a shared machine wall-clock rates
+// depend on what else runs; CPU time per delivery does not, so both are reported.
+func (f *fake) cpuTime() (self, fake time.Duration) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", f.cmd.Process.Pid))
+	if err != nil {
+		return self, 0
+	}
+	// Fields after the command name (which is in parentheses and may hold spaces).
+	rest := string(data[strings.LastIndexByte(string(data), ')')+2:])
+	fields := strings.Fields(rest)
+	if len(fields) > 12 {
+		ut, _ := strconv.ParseInt(fields[11], 10, 64)
+		st, _ := strconv.ParseInt(fields[12], 10, 64)
+		fake = time.Duration(ut+st) * (time.Second / 100) // USER_HZ is 100 on Linux
+	}
+	return self, fake
+}
+
+// cpuReport prints CPU time per delivery and the rate the machine's cores would sustain if
+// this run had them to itself.
+func cpuReport(what string, n int, self0, fake0, self1, fake1 time.Duration) float64 {
+	s := (self1 - self0) / time.Duration(n)
+	f := (fake1 - fake0) / time.Duration(n)
+	rate := float64(runtime.NumCPU()) / (s + f).Seconds()
+	fmt.Printf("  %s CPU per delivery: %v here + %v in fakepush = %v; %d idle cores would do %.0f/s\n",
+		what, s.Round(time.Microsecond/10), f.Round(time.Microsecond/10), (s + f).Round(time.Microsecond/10), runtime.NumCPU(), rate)
+	return rate
 }
