@@ -53,6 +53,10 @@ type DispatcherOptions struct {
 	// attempt, with jitter, up to RetryMax.
 	RetryBase, RetryMax time.Duration
 	Now                 func() time.Time
+	// Outcome, if set, is told what became of every push (metrics): sent, gone, failed, retry.
+	Outcome func(outcome string)
+	// JobDone, if set, is told how long each finished job took from its first claim (metrics).
+	JobDone func(took time.Duration)
 }
 
 func (o *DispatcherOptions) defaults() {
@@ -112,7 +116,17 @@ type Dispatcher struct {
 	onWork func(jobID string, working bool)
 	// errLog limits repeated database errors from the poll loop to one line a minute.
 	lastErrLog time.Time
+	// heartbeat is when the loop or a working job last showed life, in Unix nanoseconds.
+	heartbeat atomic.Int64
 }
+
+// Alive reports whether the dispatcher has shown life within maxAge: its poll loop ticks every
+// Poll, and a job in progress renews its lease every Lease/3. /readyz uses it.
+func (d *Dispatcher) Alive(maxAge time.Duration) bool {
+	return time.Since(time.Unix(0, d.heartbeat.Load())) < maxAge
+}
+
+var outcomeNames = [...]string{outSent: "sent", outGone: "gone", outFailed: "failed", outRetry: "retry", outAborted: "aborted"}
 
 // NewDispatcher builds a dispatcher for s.
 func (s *Service) NewDispatcher(o DispatcherOptions) *Dispatcher {
@@ -162,7 +176,11 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		go func() {
 			defer workers.Done()
 			for t := range d.tasks {
-				t.batch.record(t, d.send(t))
+				o := d.send(t)
+				if d.o.Outcome != nil && o.kind != outAborted {
+					d.o.Outcome(outcomeNames[o.kind])
+				}
+				t.batch.record(t, o)
 			}
 		}()
 	}
@@ -173,6 +191,7 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	tick := time.NewTicker(d.o.Poll)
 	defer tick.Stop()
 	for {
+		d.heartbeat.Store(time.Now().UnixNano())
 		for ctx.Err() == nil {
 			job, err := d.svc.store.ClaimDelivery(ctx, d.o.Owner, d.o.Lease)
 			if errors.Is(err, store.ErrNotFound) || ctx.Err() != nil {
@@ -302,6 +321,7 @@ func (d *Dispatcher) renewLease(ctx context.Context, cancel context.CancelFunc, 
 			return
 		case <-t.C:
 		}
+		d.heartbeat.Store(time.Now().UnixNano())
 		r.writeMu.Lock()
 		if r.released {
 			r.writeMu.Unlock()
@@ -687,6 +707,9 @@ func (r *jobRun) finish(note string) {
 			}
 		}
 		r.d.svc.log.Info("push: delivery job done", attrs...)
+		if r.d.o.JobDone != nil {
+			r.d.o.JobDone(now.Sub(job.Started))
+		}
 	}
 }
 

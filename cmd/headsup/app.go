@@ -154,7 +154,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if err := a.wireWebapp(ctx, opts, []byte(identifierKey)); err != nil {
 		return nil, err
 	}
-	registerHealth(a.engine, a.store)
+	registerHealth(a.engine, a.store, a.push.alive)
 	return a, nil
 }
 

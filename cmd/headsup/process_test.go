@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -207,5 +208,47 @@ func TestMongoURIUsesThatServerInstead(t *testing.T) {
 	defer s.Close(context.Background())
 	if ids, _ := s.AllReportIDs(context.Background()); len(ids) != 1 {
 		t.Fatalf("the external server holds %d reports, want 1", len(ids))
+	}
+}
+
+func TestReadinessAndMetricsOnTheAdminPortOnly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	p := startServer(t, t.TempDir())
+	if status, body := p.do(t, "GET", "/readyz", nil); status != 200 {
+		t.Fatalf("/readyz = %d %s", status, body)
+	}
+	if status, _ := p.do(t, "GET", "/metrics", nil); status != 404 {
+		t.Fatalf("metrics answered on the public port: %d", status)
+	}
+	status, body := p.do(t, "POST", "/api/v1/reports", drugReport(time.Now().UTC().Format(time.DateOnly), 1))
+	if status != 201 {
+		t.Fatalf("submit: %d %s", status, body)
+	}
+	m := regexp.MustCompile(`Metrics for Prometheus at (http://\S+/metrics)`).FindStringSubmatch(p.stdout.String())
+	if m == nil {
+		t.Fatalf("no metrics address in the start-up output:\n%s", p.stdout)
+	}
+	resp, err := http.Get(m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(data)
+	for _, want := range []string{
+		`headsup_reports_total{kind="drug_alert",verified="false"} 1`,
+		`headsup_queue_depth 1`,
+		`headsup_alerts_published 0`,
+		`headsup_http_request_duration_seconds_count{code="201",method="POST",route="/api/v1/reports"} 1`,
+		`headsup_push_fanout_duration_seconds_count 0`,
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if regexp.MustCompile(`\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}`).MatchString(metrics) {
+		t.Error("a metric holds something shaped like an IP address")
 	}
 }

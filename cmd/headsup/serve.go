@@ -96,7 +96,7 @@ func (a *app) stopWorkers() {
 }
 
 // registerHealth adds the probes a load balancer or orchestrator uses.
-func registerHealth(e *gin.Engine, s *store.Store) {
+func registerHealth(e *gin.Engine, s *store.Store, dispatcherAlive func() bool) {
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
@@ -104,6 +104,11 @@ func registerHealth(e *gin.Engine, s *store.Store) {
 		if err := s.Ping(ctx); err != nil {
 			c.Header("Retry-After", "10")
 			c.String(http.StatusServiceUnavailable, "database unreachable\n")
+			return
+		}
+		if !dispatcherAlive() {
+			c.Header("Retry-After", "10")
+			c.String(http.StatusServiceUnavailable, "push dispatcher not running\n")
 			return
 		}
 		c.String(http.StatusOK, "ready\n")

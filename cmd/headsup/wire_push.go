@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/headsup/headsup/push"
 )
@@ -32,7 +33,10 @@ func (a *app) wirePush(ctx context.Context, opts appOptions) error {
 		Log:           a.log,
 	})
 	a.push.publicKey = keys.Public
-	dopts := push.DispatcherOptions{}
+	dopts := push.DispatcherOptions{
+		Outcome: func(o string) { a.metrics.deliveries.WithLabelValues(o).Inc() },
+		JobDone: func(took time.Duration) { a.metrics.fanoutDuration.Observe(took.Seconds()) },
+	}
 	if opts.Now != nil {
 		dopts.Now = opts.Now
 	}
@@ -47,4 +51,10 @@ func (p *pushParts) stop() {
 	if p.dispatcher != nil {
 		p.dispatcher.Stop()
 	}
+}
+
+// alive reports whether the dispatcher is working or polling, for /readyz: a replica whose
+// dispatcher died would otherwise look healthy while alerts pile up.
+func (p *pushParts) alive() bool {
+	return p.dispatcher != nil && p.dispatcher.Alive(30*time.Second)
 }
