@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	_ "modernc.org/sqlite" // the driver FerretDB itself uses; only IndexIDs opens it directly
 )
 
 // Embedded is a FerretDB server running inside this process on a loopback port, keeping its data
@@ -21,6 +23,7 @@ import (
 // MongoDB wire protocol, so the rest of the code cannot tell it from MongoDB.
 type Embedded struct {
 	URI    string
+	dir    string // where FerretDB keeps one SQLite file per database
 	cancel context.CancelFunc
 	done   chan struct{}
 }
@@ -56,7 +59,7 @@ func StartEmbeddedAt(ctx context.Context, dir, addr string, logger *slog.Logger)
 		return nil, fmt.Errorf("start embedded database in %s: %w", dbDir, err)
 	}
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	e := &Embedded{cancel: cancel, done: make(chan struct{})}
+	e := &Embedded{cancel: cancel, done: make(chan struct{}), dir: abs}
 	go func() {
 		defer close(e.done)
 		_ = fdb.Run(runCtx)
@@ -148,3 +151,44 @@ func (h *redactingHandler) WithGroup(name string) slog.Handler { return h.with(h
 // and makes the others sleep and retry (busy_timeout), which turns many concurrent writers into a
 // long latency tail; a few connections with the driver's FIFO queue in front are faster and fairer.
 var EmbeddedPoolSize = 8
+
+// IndexIDs makes lookups by _id use an index in every collection of database. FerretDB 1.24
+// indexes _id on the expression _ferretdb_sjson->"_id" but queries with
+// _ferretdb_sjson->'$._id', which SQLite does not recognise as the same, so every lookup,
+// update and delete by _id scanned the whole table: 12 ms per update at 8,000 documents and
+// linear beyond. This adds an index on the expression FerretDB actually queries with (measured
+// on 50,000 rows: 13 ms per lookup before, 3 µs after). FerretDB does not know about the index,
+// so it never lists or drops it; it goes with the table when a collection is dropped. Run it
+// after Open, which creates every collection.
+func (e *Embedded) IndexIDs(ctx context.Context, database string) error {
+	path := filepath.Join(e.dir, database+".sqlite")
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	defer db.Close()
+	rows, err := db.QueryContext(ctx, `SELECT table_name FROM _ferretdb_collections`)
+	if err != nil {
+		return fmt.Errorf("list tables in %s: %w", path, err)
+	}
+	var tables []string
+	for rows.Next() {
+		var t string
+		if err := rows.Scan(&t); err != nil {
+			rows.Close()
+			return err
+		}
+		tables = append(tables, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, t := range tables {
+		q := fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %q ON %q (_ferretdb_sjson->'$._id')`, t+"_headsup_id", t)
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("index _id of %s: %w", t, err)
+		}
+	}
+	return nil
+}

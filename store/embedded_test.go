@@ -3,7 +3,11 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
+	"fmt"
+	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -24,4 +28,56 @@ func TestDatabaseLogsCarryNoAddresses(t *testing.T) {
 		t.Errorf("the warning itself is lost: %s", out)
 	}
 	_ = context.Background()
+}
+
+// TestLookupsByIDUseAnIndex guards the work-around in IndexIDs: the query FerretDB sends for a
+// lookup by _id must be answered from an index in every collection, or the embedded database
+// slows down linearly with its size.
+func TestLookupsByIDUseAnIndex(t *testing.T) {
+	ctx := context.Background()
+	e, err := StartEmbedded(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Stop(ctx)
+	s, err := Open(ctx, e.URI, "idx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close(ctx)
+	if err := e.IndexIDs(ctx, "idx"); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(e.dir, "idx.sqlite"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	rows, err := db.Query(`SELECT name, table_name FROM _ferretdb_collections`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans := map[string]string{}
+	for rows.Next() {
+		var name, table string
+		_ = rows.Scan(&name, &table)
+		plans[name] = table
+	}
+	rows.Close()
+	for _, col := range collections {
+		table, ok := plans[col]
+		if !ok {
+			t.Errorf("collection %s was not created at start-up", col)
+			continue
+		}
+		var id, parent, notused int
+		var detail string
+		q := fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE _ferretdb_sjson->'$._id' = ?`, table)
+		if err := db.QueryRow(q, `"x"`).Scan(&id, &parent, &notused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(detail, "USING INDEX") {
+			t.Errorf("%s: a lookup by _id is %q, not an index search", col, detail)
+		}
+	}
 }

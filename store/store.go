@@ -110,11 +110,23 @@ const (
 	colReceipts      = "receipts"
 )
 
+// collections is every collection the store uses.
+var collections = []string{colReports, colAlerts, colSubscriptions, colDeliveries, colDeliveryClaims,
+	colModerators, colSessions, colAudit, colSettings, colSpent, colReceipts}
+
 func (s *Store) c(name string) *mongo.Collection { return s.db.Collection(name) }
 
 // ensureIndexes creates every index; creating an existing index is a no-op, so this runs at
 // every start and on several replicas at once.
 func (s *Store) ensureIndexes(ctx context.Context) error {
+	// Every collection exists from the first start, so that start-up work on the embedded
+	// database (Embedded.IndexIDs) covers all of them.
+	for _, name := range collections {
+		var ce mongo.CommandError
+		if err := s.db.CreateCollection(ctx, name); err != nil && !(errors.As(err, &ce) && ce.Code == 48) { // 48: NamespaceExists
+			return fmt.Errorf("create collection %s: %w", name, wrap(err))
+		}
+	}
 	type idx struct {
 		col    string
 		keys   bson.D

@@ -72,7 +72,13 @@ func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store
 		uri = emb.URI
 	}
 	s, err := store.Open(ctx, uri, cfg.Database)
+	if err == nil && emb != nil {
+		err = emb.IndexIDs(ctx, cfg.Database)
+	}
 	if err != nil {
+		if s != nil {
+			_ = s.Close(context.Background())
+		}
 		if emb != nil {
 			_ = emb.Stop(context.Background())
 		}

@@ -19,6 +19,7 @@ import (
 var (
 	once     sync.Once
 	uri      string
+	embedded *store.Embedded // nil when the tests run against HEADSUP_TEST_MONGODB_URI
 	startErr error
 )
 
@@ -42,7 +43,7 @@ func URI(t testing.TB) string {
 			startErr = err
 			return
 		}
-		uri = e.URI
+		uri, embedded = e.URI, e
 	})
 	if startErr != nil {
 		t.Fatalf("start embedded database: %v", startErr)
@@ -57,6 +58,9 @@ func New(t testing.TB) *store.Store {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	s, err := store.Open(ctx, URI(t), name)
+	if err == nil && embedded != nil {
+		err = embedded.IndexIDs(ctx, name)
+	}
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
