@@ -103,16 +103,21 @@ func (p *serverProcess) kill() {
 }
 
 // interrupt sends Ctrl-C and waits for a clean exit.
-func (p *serverProcess) interrupt(t *testing.T) {
+func (p *serverProcess) interrupt(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGINT) }
+
+// terminate sends SIGTERM, as an orchestrator does, and waits for a clean exit.
+func (p *serverProcess) terminate(t *testing.T) { t.Helper(); p.signal(t, syscall.SIGTERM) }
+
+func (p *serverProcess) signal(t *testing.T, sig os.Signal) {
 	t.Helper()
-	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	_ = p.cmd.Process.Signal(sig)
 	select {
 	case <-p.done:
 	case <-time.After(30 * time.Second):
-		t.Fatal("server did not stop within 30s of Ctrl-C")
+		t.Fatalf("server did not stop within 30s of %v", sig)
 	}
 	if code := p.cmd.ProcessState.ExitCode(); code != 0 {
-		t.Fatalf("exit code %d after Ctrl-C:\n%s", code, p.stderr)
+		t.Fatalf("exit code %d after %v:\n%s", code, sig, p.stderr)
 	}
 }
 
@@ -166,7 +171,7 @@ func TestNewcomerRunStopAndRestartKeepsReports(t *testing.T) {
 	if status != 200 || !strings.Contains(string(body), `"status":"pending"`) {
 		t.Fatalf("after restart the receipt gives %d %s", status, body)
 	}
-	p2.interrupt(t)
+	p2.terminate(t)
 	// Nothing a client sent may reach the terminal or logs: check the whole output.
 	scanner := bufio.NewScanner(strings.NewReader(p.stderr.String() + p2.stderr.String()))
 	for scanner.Scan() {
