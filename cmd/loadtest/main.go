@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -43,6 +44,7 @@ import (
 
 func main() {
 	bin := flag.String("bin", "", "path to a built headsup binary (go build -o /tmp/headsup ./cmd/headsup)")
+	fakeBin := flag.String("fakepush", "", "path to a built fake push service (go build -o /tmp/fakepush ./cmd/fakepush); soak only")
 	scenario := flag.String("scenario", "soak", "soak or flood")
 	duration := flag.Duration("duration", 60*time.Second, "how long the measured phase lasts")
 	subscribers := flag.Int("subscribers", 10000, "push subscriptions the approval fans out to (soak)")
@@ -56,7 +58,11 @@ func main() {
 	var err error
 	switch *scenario {
 	case "soak":
-		err = soak(*bin, *duration, *subscribers, *rate)
+		if *fakeBin == "" {
+			fmt.Fprintln(os.Stderr, "loadtest: the soak needs -fakepush; build it with: go build -o /tmp/fakepush ./cmd/fakepush")
+			os.Exit(2)
+		}
+		err = soak(*bin, *fakeBin, *duration, *subscribers, *rate)
 	case "flood":
 		err = flood(*bin, *duration, *clients)
 	default:
@@ -372,16 +378,62 @@ func runFor(d time.Duration, n int, fn func(worker int, r *rand.Rand)) {
 	wg.Wait()
 }
 
-func soak(bin string, duration time.Duration, subscribers, rate int) error {
-	fake := pushtest.New(pushtest.Options{NoPayloads: true})
-	defer fake.Close()
-	fakeHost, _, _ := net.SplitHostPort(strings.TrimPrefix(fake.URL(), "http://"))
+// fakePush is cmd/fakepush running as its own process, so that its work (verifying and
+// decrypting every push) does not share a Go scheduler with the clients measuring latency.
+type fakePush struct {
+	cmd *exec.Cmd
+	url string
+}
+
+func startFakePush(bin string) (*fakePush, error) {
+	cmd := exec.Command(bin, "-tls=false", "-no-payloads", "-addr", "127.0.0.1:0")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("fakepush did not start: %w", err)
+	}
+	return &fakePush{cmd: cmd, url: strings.TrimSpace(strings.TrimPrefix(line, "fakepush listening on "))}, nil
+}
+
+func (f *fakePush) stop() { _ = f.cmd.Process.Signal(os.Interrupt); _ = f.cmd.Wait() }
+
+func (f *fakePush) Subscription(i int) pushtest.Subscription {
+	return pushtest.SubscriptionFor(f.url, pushtest.DefaultSeed, i)
+}
+
+// Count is how many pushes the service accepted (201).
+func (f *fakePush) Count() int {
+	resp, err := http.Get(f.url + "/stats")
+	if err != nil {
+		return -1
+	}
+	defer resp.Body.Close()
+	var st struct{ Count int }
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	return st.Count
+}
+
+func soak(bin, fakeBin string, duration time.Duration, subscribers, rate int) error {
+	fake, err := startFakePush(fakeBin)
+	if err != nil {
+		return err
+	}
+	defer fake.stop()
+	fakeHost, _, _ := net.SplitHostPort(strings.TrimPrefix(fake.url, "http://"))
 	s, err := startServer(bin, "HEADSUP_RATE_LIMITS=off", "HEADSUP_PUSH_INSECURE_HOSTS="+fakeHost)
 	if err != nil {
 		return err
 	}
 	defer s.stop()
-	fmt.Printf("server %s, data in %s (log: server.log), fake push service %s\n", s.url, s.dir, fake.URL())
+	fmt.Printf("server %s, data in %s (log: server.log), fake push service %s\n", s.url, s.dir, fake.url)
 	mod, err := signIn(s)
 	if err != nil {
 		return err
