@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"slices"
+
+	"github.com/headsup/headsup/config"
 
 	"github.com/headsup/headsup/store"
 )
@@ -21,11 +24,12 @@ func runExport(ctx context.Context, env *environment, args []string) error {
 	if helped, err := parseFlags(fs, args); helped || err != nil {
 		return err
 	}
-	s, closeStore, err := openForCommand(ctx, env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer db.close()
+	s := db.store
 	w := bufio.NewWriter(env.stdout)
 	n := 0
 	for _, col := range store.Exportable {
@@ -54,11 +58,12 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	if helped, err := parseFlags(fs, args); helped || err != nil {
 		return err
 	}
-	s, closeStore, err := openForCommand(ctx, env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
+	defer db.close()
+	s := db.store
 	sc := bufio.NewScanner(env.stdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	n := 0
@@ -82,20 +87,27 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
-// openForCommand opens the configured database for a one-off command.
-func openForCommand(ctx context.Context, env *environment) (*store.Store, func(), error) {
+// commandDB is what a one-off command works with: the configuration, a logger and the
+// database, opened the way the server opens it.
+type commandDB struct {
+	cfg   config.Config
+	log   *slog.Logger
+	store *store.Store
+	close func()
+}
+
+// openForCommand loads the configuration and opens the database for a one-off command. With
+// the embedded database this works while a server runs on the same data folder.
+func openForCommand(ctx context.Context, env *environment) (*commandDB, error) {
 	cfg, err := loadConfig(env)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	s, emb, err := openStore(ctx, cfg, newLogger(cfg, env.stderr))
+	log := newLogger(cfg, env.stderr)
+	s, emb, err := openStore(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return s, func() {
-		_ = s.Close(context.Background())
-		if emb != nil {
-			_ = emb.Stop(context.Background())
-		}
-	}, nil
+	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
+	return &commandDB{cfg: cfg, log: log, store: s, close: func() { a.close(context.Background()) }}, nil
 }

@@ -61,17 +61,12 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 
-	cfg, err := loadConfig(env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env.stderr)
-	s, emb, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
-	defer a.close(context.Background())
+	defer db.close()
+	cfg, log, s := db.cfg, db.log, db.store
 	accounts := &moderation.Accounts{Store: s, Log: log}
 	signIn := cfg.BaseURL + "/moderation/login"
 

@@ -18,17 +18,12 @@ func runPurge(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("purge takes no arguments")
 	}
-	cfg, err := loadConfig(env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env.stderr)
-	s, emb, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
-	defer a.close(context.Background())
+	defer db.close()
+	cfg, log, s := db.cfg, db.log, db.store
 	res, err := (&moderation.Purger{Store: s, Retention: cfg.Retention(), Log: log}).Once(ctx)
 	if err != nil {
 		return fmt.Errorf("purge: %w", err)

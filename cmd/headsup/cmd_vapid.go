@@ -17,17 +17,12 @@ func runVAPID(ctx context.Context, env *environment, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("vapid takes no arguments")
 	}
-	cfg, err := loadConfig(env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg, env.stderr)
-	s, emb, err := openStore(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
-	defer a.close(context.Background())
+	defer db.close()
+	cfg, s := db.cfg, db.store
 	keys, err := push.LoadVAPIDKeys(ctx, s, cfg.VAPIDPublicKey, cfg.VAPIDPrivateKey)
 	if err != nil {
 		return &usageError{fmt.Errorf("vapid: %w", err)}

@@ -21,10 +21,11 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	}
 	// Put an alert and a setting in the first data folder.
 	env := &environment{getenv: envFor(from), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}}
-	s, closeStore, err := openForCommand(ctx, env)
+	db, err := openForCommand(ctx, env)
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := db.store
 	published := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
 	alert := report.Alert{ID: report.NewID(), Version: 2, Kind: report.DrugAlert, Severity: report.SeverityDanger,
 		Title: "Blue pills", Body: "Sold as oxy", Areas: []string{"ward-6"}, Published: published, Updated: published,
@@ -36,7 +37,7 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	if _, err := s.SettingOrCreate(ctx, "vapid_private_key", "secret-key"); err != nil {
 		t.Fatal(err)
 	}
-	closeStore()
+	db.close()
 
 	var dump, errOut bytes.Buffer
 	if err := run(ctx, []string{"export"}, envFor(from), nil, &dump, &errOut); err != nil {
@@ -52,11 +53,12 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	if err := run(ctx, []string{"import"}, envFor(to), bytes.NewReader(dump.Bytes()), &bytes.Buffer{}, &errOut); err != nil {
 		t.Fatalf("second import: %v", err)
 	}
-	s2, close2, err := openForCommand(ctx, &environment{getenv: envFor(to), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	db2, err := openForCommand(ctx, &environment{getenv: envFor(to), stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer close2()
+	defer db2.close()
+	s2 := db2.store
 	got, err := s2.Alert(ctx, alert.ID)
 	if err != nil {
 		t.Fatal(err)
