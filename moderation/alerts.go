@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"reflect"
@@ -102,12 +103,18 @@ type alertData struct {
 }
 
 func (s *server) loadAlert(c *gin.Context) (*report.Alert, bool) {
+	return loadByID(s, c, s.store.Alert)
+}
+
+// loadByID fetches what the URL's :id names with get, or answers 404 (or the error page) and
+// returns false.
+func loadByID[T any](s *server, c *gin.Context, get func(context.Context, string) (*T, error)) (*T, bool) {
 	id := c.Param("id")
 	if !report.ValidID(id) {
 		s.notFound(c)
 		return nil, false
 	}
-	a, err := s.store.Alert(c.Request.Context(), id)
+	v, err := get(c.Request.Context(), id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.notFound(c)
 		return nil, false
@@ -116,7 +123,7 @@ func (s *server) loadAlert(c *gin.Context) (*report.Alert, bool) {
 		s.fail(c, err)
 		return nil, false
 	}
-	return a, true
+	return v, true
 }
 
 func (s *server) alertData(c *gin.Context, a *report.Alert) (*alertData, error) {

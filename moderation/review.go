@@ -255,23 +255,9 @@ func (s *server) defaultForm(r *report.Report) approveForm {
 	return f
 }
 
-// loadPending returns the report of the URL, or answers 404.
+// loadReport returns the report of the URL, or answers 404.
 func (s *server) loadReport(c *gin.Context) (*report.Report, bool) {
-	id := c.Param("id")
-	if !report.ValidID(id) {
-		s.notFound(c)
-		return nil, false
-	}
-	r, err := s.store.Report(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.fail(c, err)
-		return nil, false
-	}
-	return r, true
+	return loadByID(s, c, s.store.Report)
 }
 
 // showReport shows a report; it changes nothing, the claim is taken by the queue's POST.
