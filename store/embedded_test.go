@@ -18,8 +18,9 @@ func TestDatabaseLogsCarryNoAddresses(t *testing.T) {
 	log.With("conn", "127.0.0.1:50432 -> 127.0.0.1:27017").WithGroup("g").
 		Warn("Connection stopped from [::1]:4000", "peer", "10.1.2.3", "n", 5)
 	log.Info("hidden below warning", "peer", "10.9.9.9")
+	log.Warn("Response message:\n{\"errmsg\": \"hidden dump\"}")
 	out := buf.String()
-	for _, leak := range []string{"127.0.0.1", "::1", "10.1.2.3", "10.9.9.9", "hidden"} {
+	for _, leak := range []string{"127.0.0.1", "::1", "10.1.2.3", "10.9.9.9", "hidden", "dump"} {
 		if strings.Contains(out, leak) {
 			t.Errorf("log line leaks %q: %s", leak, out)
 		}
