@@ -118,6 +118,8 @@ type Dispatcher struct {
 	lastErrLog time.Time
 	// heartbeat is when the loop or a working job last showed life, in Unix nanoseconds.
 	heartbeat atomic.Int64
+	// inflight bounds the pushes on the wire, between 64 and Workers, by the answer time.
+	inflight *inflightLimit
 }
 
 // Alive reports whether the dispatcher has shown life within maxAge: its poll loop ticks every
@@ -131,7 +133,7 @@ var outcomeNames = [...]string{outSent: "sent", outGone: "gone", outFailed: "fai
 // NewDispatcher builds a dispatcher for s.
 func (s *Service) NewDispatcher(o DispatcherOptions) *Dispatcher {
 	o.defaults()
-	return &Dispatcher{svc: s, o: o, wake: make(chan struct{}, 1)}
+	return &Dispatcher{svc: s, o: o, wake: make(chan struct{}, 1), inflight: newInflightLimit(64, o.Workers)}
 }
 
 // Start runs the dispatcher in the background until ctx ends or Stop is called.
@@ -187,6 +189,18 @@ func (d *Dispatcher) Run(ctx context.Context) {
 	defer func() {
 		close(d.tasks)
 		workers.Wait()
+	}()
+	go func() {
+		t := time.NewTicker(inflightPeriod)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				d.inflight.tick()
+			}
+		}
 	}()
 	tick := time.NewTicker(d.o.Poll)
 	defer tick.Stop()
@@ -732,7 +746,10 @@ func (d *Dispatcher) send(t *task) outcome {
 	if rt.Discreet {
 		payload = variants[1]
 	}
-	ctx, cancel := context.WithTimeout(r.ctx, d.o.SendTimeout)
+	started := d.inflight.acquire()
+	var rtt time.Duration
+	defer func() { d.inflight.release(started, rtt) }()
+	ctx, cancel := context.WithTimeout(withRTT(r.ctx, &rtt), d.o.SendTimeout)
 	defer cancel()
 	// webpush-go appends its padding to the slice it is given: a copy per call keeps the
 	// shared payload intact across goroutines.

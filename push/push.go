@@ -68,6 +68,7 @@ func New(o Options) *Service {
 	if s.client == nil {
 		s.client = NewHTTPClient(nil)
 	}
+	s.client = measured(s.client)
 	for _, h := range o.Services {
 		s.services = append(s.services, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), ".")))
 	}
