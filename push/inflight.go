@@ -76,7 +76,7 @@ func (l *inflightLimit) release(started uint64, rtt time.Duration) {
 		l.minRTT = rtt
 	}
 	l.maybeRecompute()
-	l.cond.Broadcast()
+	l.cond.Signal() // one place freed: wake one waiter, not all of them
 }
 
 // tick is called every period, so that the window is recomputed even when nothing completes.
@@ -84,9 +84,9 @@ func (l *inflightLimit) tick() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.maybeRecompute()
-	l.cond.Broadcast()
 }
 
+// maybeRecompute sets the window once a period is over, waking every waiter if it grew.
 func (l *inflightLimit) maybeRecompute() {
 	elapsed := time.Since(l.epoch)
 	if elapsed < inflightPeriod {
@@ -104,7 +104,11 @@ func (l *inflightLimit) maybeRecompute() {
 			old += c
 		}
 	}
+	prev := l.limit
 	l.limit = min(max(target, l.floor)+old, l.ceil)
+	if l.limit > prev {
+		l.cond.Broadcast()
+	}
 	l.period++
 	l.lastRTT, l.minRTT, l.completed, l.epoch = l.minRTT, 0, 0, time.Now()
 }
