@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -47,17 +46,9 @@ func (s *Store) PublishedAlerts(ctx context.Context, f AlertFilter) ([]report.Al
 	if limit <= 0 || limit > 100 {
 		limit = 20
 	}
-	cur, err := s.c(colAlerts).Find(ctx, filter, options.Find().
+	return findAll[report.Alert](ctx, s.c(colAlerts), "list alerts", filter, options.Find().
 		SetSort(bson.D{{Key: "published", Value: -1}, {Key: "_id", Value: -1}}).
 		SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("list alerts: %w", wrap(err))
-	}
-	alerts := []report.Alert{}
-	if err := cur.All(ctx, &alerts); err != nil {
-		return nil, fmt.Errorf("list alerts: %w", wrap(err))
-	}
-	return alerts, nil
 }
 
 // Alert returns one alert in any status; callers decide what the public may see.

@@ -110,34 +110,18 @@ func (s *Store) ModerationAlerts(ctx context.Context, list string, kind report.K
 	if kind != "" {
 		filter = append(filter, bson.E{Key: "kind", Value: kind})
 	}
-	cur, err := s.c(colAlerts).Find(ctx, filter, options.Find().
+	return findAll[report.Alert](ctx, s.c(colAlerts), "list alerts", filter, options.Find().
 		SetSort(bson.D{{Key: "updated", Value: -1}, {Key: "_id", Value: 1}}).
 		SetSkip(int64(max(skip, 0))).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("list alerts: %w", wrap(err))
-	}
-	out := []report.Alert{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list alerts: %w", wrap(err))
-	}
-	return out, nil
 }
 
 // AlertsByIdentifier returns the published, unexpired bad-date alerts holding a checkable
 // identifier with this HMAC. Only the HMAC is queried: the value asked about is never stored.
 func (s *Store) AlertsByIdentifier(ctx context.Context, hmac string) ([]report.Alert, error) {
-	cur, err := s.c(colAlerts).Find(ctx, bson.D{
+	return findAll[report.Alert](ctx, s.c(colAlerts), "find alerts by identifier", bson.D{
 		{Key: "status", Value: report.AlertPublished},
 		{Key: "kind", Value: report.BadDate},
 		{Key: "expires", Value: bson.D{{Key: "$gt", Value: s.Now()}}},
 		{Key: "identifiers.hmac", Value: hmac},
 	}, options.Find().SetSort(bson.D{{Key: "published", Value: -1}}).SetLimit(50))
-	if err != nil {
-		return nil, fmt.Errorf("find alerts by identifier: %w", wrap(err))
-	}
-	out := []report.Alert{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("find alerts by identifier: %w", wrap(err))
-	}
-	return out, nil
 }

@@ -78,15 +78,7 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	cur, err := s.c(colAudit).Find(ctx, filter, options.Find().
+	return findAll[AuditEntry](ctx, s.c(colAudit), "read audit log", filter, options.Find().
 		SetSort(bson.D{{Key: "time", Value: -1}, {Key: "_id", Value: -1}}).
 		SetSkip(int64(max(f.Skip, 0))).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("read audit log: %w", wrap(err))
-	}
-	out := []AuditEntry{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("read audit log: %w", wrap(err))
-	}
-	return out, nil
 }

@@ -112,17 +112,9 @@ func (s *Store) EnqueueDelivery(ctx context.Context, alertID string, version int
 
 // DeliveriesForAlert returns the jobs of an alert, newest version first, for progress pages.
 func (s *Store) DeliveriesForAlert(ctx context.Context, alertID string) ([]Delivery, error) {
-	cur, err := s.c(colDeliveries).Find(ctx, bson.D{{Key: "alert_id", Value: alertID}},
+	return findAll[Delivery](ctx, s.c(colDeliveries), "list delivery jobs", bson.D{{Key: "alert_id", Value: alertID}},
 		options.Find().SetSort(bson.D{{Key: "alert_version", Value: -1}}).
 			SetProjection(bson.D{{Key: "retries", Value: 0}}))
-	if err != nil {
-		return nil, wrap(err)
-	}
-	var out []Delivery
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, wrap(err)
-	}
-	return out, nil
 }
 
 // Delivery returns one job.
@@ -244,16 +236,8 @@ func (s *Store) claimEpoch(ctx context.Context, job string, claims int, owner st
 
 // DeliveryClaims returns the claim records of a job, oldest epoch first: who worked it when.
 func (s *Store) DeliveryClaims(ctx context.Context, job string) ([]DeliveryClaim, error) {
-	cur, err := s.c(colDeliveryClaims).Find(ctx, bson.D{{Key: "job", Value: job}},
+	return findAll[DeliveryClaim](ctx, s.c(colDeliveryClaims), "list delivery claims", bson.D{{Key: "job", Value: job}},
 		options.Find().SetSort(bson.D{{Key: "epoch", Value: 1}}))
-	if err != nil {
-		return nil, wrap(err)
-	}
-	var out []DeliveryClaim
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, wrap(err)
-	}
-	return out, nil
 }
 
 // RenewDeliveryLease extends owner's lease on job id; ErrLeaseLost if owner no longer holds it.

@@ -88,15 +88,7 @@ func (s *Store) findModerator(ctx context.Context, filter bson.D) (*Moderator, e
 
 // Moderators returns every account, by name.
 func (s *Store) Moderators(ctx context.Context) ([]Moderator, error) {
-	cur, err := s.c(colModerators).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
-	if err != nil {
-		return nil, fmt.Errorf("list moderators: %w", wrap(err))
-	}
-	out := []Moderator{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list moderators: %w", wrap(err))
-	}
-	return out, nil
+	return findAll[Moderator](ctx, s.c(colModerators), "list moderators", bson.D{}, options.Find().SetSort(bson.D{{Key: "name", Value: 1}}))
 }
 
 // CountModerators counts accounts, so that serve can tell a newcomer to create the first one.

@@ -124,15 +124,11 @@ func (s *Store) CountReports(ctx context.Context, status report.Status) (int64, 
 
 // AllReportIDs is for tests: the ids of every stored report, oldest first.
 func (s *Store) AllReportIDs(ctx context.Context) ([]string, error) {
-	cur, err := s.c(colReports).Find(ctx, bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
-	if err != nil {
-		return nil, wrap(err)
-	}
-	var docs []struct {
+	docs, err := findAll[struct {
 		ID string `bson:"_id"`
-	}
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, wrap(err)
+	}](ctx, s.c(colReports), "list report ids", bson.D{}, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
 	}
 	ids := make([]string, len(docs))
 	for i, d := range docs {

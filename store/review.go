@@ -18,17 +18,9 @@ var ErrConflict = errors.New("changed by someone else")
 // PendingReports returns one page of the queue, oldest first. Submission times are kept only
 // to the day, so within a day the order is by id, which is random but stable across pages.
 func (s *Store) PendingReports(ctx context.Context, skip, limit int) ([]report.Report, error) {
-	cur, err := s.c(colReports).Find(ctx, bson.D{{Key: "status", Value: report.StatusPending}}, options.Find().
+	return findAll[report.Report](ctx, s.c(colReports), "list pending reports", bson.D{{Key: "status", Value: report.StatusPending}}, options.Find().
 		SetSort(bson.D{{Key: "submitted_day", Value: 1}, {Key: "_id", Value: 1}}).
 		SetSkip(int64(max(skip, 0))).SetLimit(int64(limit)))
-	if err != nil {
-		return nil, fmt.Errorf("list pending reports: %w", wrap(err))
-	}
-	out := []report.Report{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list pending reports: %w", wrap(err))
-	}
-	return out, nil
 }
 
 // PendingCounts counts pending reports per kind.
@@ -189,14 +181,10 @@ func (s *Store) ReportCountsByDay(ctx context.Context, since time.Time) ([]DayCo
 // AlertCountsByDay counts alerts published since the given time per publication day, kind
 // and area; an alert for two areas counts once in each.
 func (s *Store) AlertCountsByDay(ctx context.Context, since time.Time) ([]DayCount, error) {
-	cur, err := s.c(colAlerts).Find(ctx, bson.D{{Key: "published", Value: bson.D{{Key: "$gte", Value: since}}}},
+	docs, err := findAll[report.Alert](ctx, s.c(colAlerts), "count alerts", bson.D{{Key: "published", Value: bson.D{{Key: "$gte", Value: since}}}},
 		options.Find().SetProjection(bson.D{{Key: "published", Value: 1}, {Key: "kind", Value: 1}, {Key: "areas", Value: 1}}))
 	if err != nil {
-		return nil, fmt.Errorf("count alerts: %w", wrap(err))
-	}
-	var docs []report.Alert
-	if err := cur.All(ctx, &docs); err != nil {
-		return nil, fmt.Errorf("count alerts: %w", wrap(err))
+		return nil, err
 	}
 	type key struct {
 		day  time.Time

@@ -175,3 +175,17 @@ func wrap(err error) error {
 
 // isDuplicate reports whether err is a unique-index violation.
 func isDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// findAll runs a query and decodes every document into a []T (empty, never nil, when nothing
+// matches), wrapping errors with what was being done.
+func findAll[T any](ctx context.Context, c *mongo.Collection, what string, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {
+	cur, err := c.Find(ctx, filter, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, wrap(err))
+	}
+	out := []T{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, wrap(err))
+	}
+	return out, nil
+}
