@@ -9,8 +9,7 @@ import (
 
 // NewHTTPClient returns the client every push goes through. One shared client keeps
 // connections to each push service open and multiplexes hundreds of requests over HTTP/2
-// streams; webpush-go would otherwise make a bare client per call, with no timeouts and no
-// reuse. tlsConfig is nil in production; tests pass one that trusts their fake service.
+// streams, with timeouts on every step. tlsConfig is nil in production; tests pass one that trusts their fake service.
 func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 	tr := &http.Transport{
 		Proxy: http.ProxyFromEnvironment,

@@ -1,7 +1,6 @@
 package push
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	webpush "github.com/SherClockHolmes/webpush-go"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -241,7 +239,7 @@ type jobRun struct {
 	payloads map[string][2][]byte // lang -> [detailed, discreet]
 	deadline time.Time
 	topic    string
-	urgency  webpush.Urgency
+	urgency  string // RFC 8030 Urgency header
 	// pending are retries not in flight; inflight batches hold the ones they took.
 	pending  []store.DeliveryRetry
 	inflight []*batch
@@ -751,20 +749,8 @@ func (d *Dispatcher) send(t *task) outcome {
 	defer func() { d.inflight.release(started, rtt) }()
 	ctx, cancel := context.WithTimeout(withRTT(r.ctx, &rtt), d.o.SendTimeout)
 	defer cancel()
-	// webpush-go appends its padding to the slice it is given: a copy per call keeps the
-	// shared payload intact across goroutines.
-	resp, err := webpush.SendNotificationWithContext(ctx, bytes.Clone(payload),
-		&webpush.Subscription{Endpoint: rt.Endpoint, Keys: webpush.Keys{P256dh: rt.P256dh, Auth: rt.Auth}},
-		&webpush.Options{
-			HTTPClient: d.svc.client,
-			// webpush-go adds "mailto:" itself unless the subject is an https: URL.
-			Subscriber:      strings.TrimPrefix(d.svc.subject, "mailto:"),
-			TTL:             ttl, // webpush-go sends TTL: 0 (deliver now or never) unless told
-			Urgency:         r.urgency,
-			Topic:           r.topic,
-			VAPIDPublicKey:  d.svc.keys.Public,
-			VAPIDPrivateKey: d.svc.keys.Private,
-		})
+	resp, err := d.svc.sender.Send(ctx, Message{Endpoint: rt.Endpoint, P256dh: rt.P256dh, Auth: rt.Auth,
+		Payload: payload, TTL: ttl, Urgency: r.urgency, Topic: r.topic})
 	if err != nil {
 		if r.ctx.Err() != nil {
 			return outcome{kind: outAborted}
@@ -773,8 +759,9 @@ func (d *Dispatcher) send(t *task) outcome {
 		if errors.As(err, &ue) {
 			return outcome{kind: outRetry} // connection trouble or timeout: the service may recover
 		}
-		// Anything else failed before a request was made: keys we cannot encrypt for.
-		r.refuse(0, "push: cannot encrypt for a subscription", err)
+		// Anything else failed before a request was made: keys we cannot encrypt for, or a
+		// VAPID key we cannot sign with.
+		r.refuse(0, "push: cannot encrypt or sign a push", err)
 		return outcome{kind: outFailed}
 	}
 	// Read the (short) body so the connection or stream can be reused, then close it.

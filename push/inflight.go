@@ -115,7 +115,7 @@ func (l *inflightLimit) maybeRecompute() {
 
 type rttKey struct{}
 
-// measuringTransport records how long a push took on the wire (from the moment webpush-go
+// measuringTransport records how long a push took on the wire (from the moment the sender
 // hands the encrypted request over to the answer's headers) for the in-flight limit.
 type measuringTransport struct{ base http.RoundTripper }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"unicode/utf8"
 
-	webpush "github.com/SherClockHolmes/webpush-go"
 	"github.com/headsup/headsup/report"
 )
 
@@ -92,12 +91,12 @@ func (s *Service) topic(alertID string) string {
 }
 
 // urgency maps severity to RFC 8030 Urgency: danger must wake a phone, info can wait for it.
-func urgency(sev report.Severity) webpush.Urgency {
+func urgency(sev report.Severity) string {
 	switch sev {
 	case report.SeverityDanger:
-		return webpush.UrgencyHigh
+		return "high"
 	case report.SeverityWarning:
-		return webpush.UrgencyNormal
+		return "normal"
 	}
-	return webpush.UrgencyLow
+	return "low"
 }

@@ -53,6 +53,7 @@ type Service struct {
 	baseURL   string
 	log       *slog.Logger
 	client    *http.Client
+	sender    *Sender
 	topicKey  []byte
 }
 
@@ -69,6 +70,7 @@ func New(o Options) *Service {
 		s.client = NewHTTPClient(nil)
 	}
 	s.client = measured(s.client)
+	s.sender = NewSender(s.client, o.Keys, o.Subject)
 	for _, h := range o.Services {
 		s.services = append(s.services, strings.ToLower(strings.TrimPrefix(strings.TrimSpace(h), ".")))
 	}

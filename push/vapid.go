@@ -3,11 +3,12 @@ package push
 import (
 	"context"
 	"crypto/ecdh"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 
-	webpush "github.com/SherClockHolmes/webpush-go"
 	"github.com/headsup/headsup/store"
 )
 
@@ -38,11 +39,12 @@ func (k VAPIDKeys) Check() error {
 
 // GenerateVAPIDKeys makes a new key pair.
 func GenerateVAPIDKeys() (VAPIDKeys, error) {
-	priv, pub, err := webpush.GenerateVAPIDKeys()
+	key, err := ecdh.P256().GenerateKey(rand.Reader)
 	if err != nil {
 		return VAPIDKeys{}, err
 	}
-	return VAPIDKeys{Public: pub, Private: priv}, nil
+	return VAPIDKeys{Public: base64.RawURLEncoding.EncodeToString(key.PublicKey().Bytes()),
+		Private: base64.RawURLEncoding.EncodeToString(key.Bytes())}, nil
 }
 
 const vapidSetting = "vapid_keys"

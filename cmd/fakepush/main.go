@@ -27,6 +27,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -94,6 +95,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	certPath := fs.String("cert", "", "write the self-signed certificate (PEM) to this `file` before printing the ready line; needs -tls")
 	hosts := fs.String("hosts", "", "extra comma-separated DNS names or IPs for the certificate (it always covers localhost, 127.0.0.1, ::1 and the -addr host)")
 	vapidKey := fs.String("vapid-key", "", "if set (base64url public key), answer 403 to tokens signed by any other VAPID key")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this `file` (benchmarks share 2 cores with it: see where its time goes)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -107,6 +109,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	if *certPath != "" && !*useTLS {
 		return errors.New("-cert needs -tls: a plain HTTP server has no certificate")
+	}
+
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
 	}
 
 	ln, err := net.Listen("tcp", *addr)

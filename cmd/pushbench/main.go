@@ -2,17 +2,20 @@
 // database, one alert, and the fake push service (cmd/fakepush) in a separate process on
 // loopback over HTTPS and HTTP/2. For each -delays setting it reports
 //
-//   - bare: a loop calling webpush.SendNotification over the same subscriptions, with the same
-//     HTTP client and concurrency, and no database;
+//   - bare webpush-go loop: webpush.SendNotification over the same subscriptions, with the same
+//     HTTP client and concurrency, and no database (the baseline issue #4 names);
+//   - bare Heads Up sender: the same loop through push.Sender, which the dispatcher uses (it
+//     signs one VAPID token per push service instead of one per message), still no database;
 //   - dispatcher: from EnqueueDelivery to the fake's last 201, through push.Dispatcher;
 //
-// and their ratio, plus the peak heap in use during the dispatcher run (run it with -n 10000
+// and the dispatcher's ratio to each (the second ratio is what the database and the
+// dispatcher's bookkeeping cost), plus the peak heap in use during the dispatcher run (run it with -n 10000
 // and -n 100000 to see that memory does not grow with the number of subscriptions).
 //
 //	go run ./cmd/pushbench -n 100000 -delays 0s,100ms
 //
 // The fake derives and caches each subscription's key on first contact, so an untimed warm-up
-// pass runs first and both timed passes find it warm. It is a benchmark, not a test: it prints
+// pass runs first and every timed pass finds it warm. It is a benchmark, not a test: it prints
 // figures and judges nothing.
 package main
 
@@ -64,6 +67,7 @@ type config struct {
 	skipBare, skipWarm        bool
 	rounds                    int
 	memprofile                string
+	fakeCPUProfile            string
 }
 
 func run() error {
@@ -76,11 +80,12 @@ func run() error {
 	flag.IntVar(&c.pipeline, "pipeline", 2, "dispatcher batches in flight")
 	flag.StringVar(&c.fakepush, "fakepush", "", "fakepush binary (empty = go build ./cmd/fakepush)")
 	flag.StringVar(&c.dir, "dir", "", "data folder for the embedded database (empty = a temporary one)")
-	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare webpush-go loop")
+	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare loops")
 	flag.BoolVar(&c.skipWarm, "skip-warmup", false, "skip the untimed warm-up pass")
 	flag.IntVar(&c.rounds, "rounds", 1, "alternate bare and dispatcher runs this many times per setting (the machine may be shared: compare pairs)")
 	flag.StringVar(&c.memprofile, "memprofile", "", "write a heap profile halfway through the (last) dispatcher run to this file")
 	flag.StringVar(&c.cpuprofile, "cpuprofile", "", "write a CPU profile of the (last) dispatcher run to this file")
+	flag.StringVar(&c.fakeCPUProfile, "fake-cpuprofile", "", "write a CPU profile of the fake push service (each setting's whole run) to this file")
 	flag.Parse()
 	for _, d := range strings.Split(delays, ",") {
 		v, err := time.ParseDuration(strings.TrimSpace(d))
@@ -164,10 +169,14 @@ type fake struct {
 	client *http.Client // trusts the fake's certificate; the tuned push client
 }
 
-func startFake(bin, addr string, seed []byte, delay time.Duration, dir string) (*fake, error) {
+func startFake(bin, addr string, seed []byte, delay time.Duration, dir, cpuProfile string) (*fake, error) {
 	cert := filepath.Join(dir, "cert.pem")
 	os.Remove(cert)
-	cmd := exec.Command(bin, "-addr", addr, "-cert", cert, "-seed", string(seed), "-no-payloads", "-delay", delay.String())
+	args := []string{"-addr", addr, "-cert", cert, "-seed", string(seed), "-no-payloads", "-delay", delay.String()}
+	if cpuProfile != "" {
+		args = append(args, "-cpuprofile", cpuProfile)
+	}
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -238,7 +247,7 @@ func (f *fake) waitCount(want int, timeout time.Duration) (time.Time, pushtest.S
 }
 
 func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush.Subscription, addr string, seed []byte, delay time.Duration) error {
-	f, err := startFake(c.fakepush, addr, seed, delay, filepath.Dir(c.dir))
+	f, err := startFake(c.fakepush, addr, seed, delay, filepath.Dir(c.dir), c.fakeCPUProfile)
 	if err != nil {
 		return err
 	}
@@ -251,7 +260,9 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 	timeout := time.Duration(len(subs))*time.Millisecond + 5*time.Minute
 
 	payload := []byte(`{"id":"AAAAAAAAAAAAAAAAAAAAAA","kind":"drug_alert","severity":"danger","title":"Pressed pills sold as oxy contain fentanyl","body":"Several overdoses reported. Carry naloxone, do not use alone, test your supply.","url":"https://alerts.example.org/alerts/AAAAAAAAAAAAAAAAAAAAAA"}`)
-	bare := func() (time.Duration, error) {
+	// bareLoop sends to every subscription from c.workers goroutines with no database, through
+	// send, which returns the response or an error.
+	bareLoop := func(send func(i int) (*http.Response, error)) (time.Duration, error) {
 		if err := f.reset(); err != nil {
 			return 0, err
 		}
@@ -268,9 +279,7 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 					if i >= len(subs) {
 						return
 					}
-					resp, err := webpush.SendNotification(append([]byte(nil), payload...), &subs[i], &webpush.Options{
-						HTTPClient: f.client, Subscriber: "ops@example.org", TTL: 3600, Urgency: webpush.UrgencyHigh,
-						Topic: "AAAAAAAAAAAAAAAAAAAAAA", VAPIDPublicKey: keys.Public, VAPIDPrivateKey: keys.Private})
+					resp, err := send(i)
 					if err != nil {
 						firstErr.CompareAndSwap(nil, err)
 						continue
@@ -287,8 +296,24 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 		}
 		return took, nil
 	}
+	webpushGo := func() (time.Duration, error) {
+		return bareLoop(func(i int) (*http.Response, error) {
+			// webpush-go appends its padding to the slice it is given: a copy per call.
+			return webpush.SendNotification(append([]byte(nil), payload...), &subs[i], &webpush.Options{
+				HTTPClient: f.client, Subscriber: "ops@example.org", TTL: 3600, Urgency: webpush.UrgencyHigh,
+				Topic: "AAAAAAAAAAAAAAAAAAAAAA", VAPIDPublicKey: keys.Public, VAPIDPrivateKey: keys.Private})
+		})
+	}
+	sender := push.NewSender(f.client, keys, "mailto:ops@example.org")
+	own := func() (time.Duration, error) {
+		return bareLoop(func(i int) (*http.Response, error) {
+			return sender.Send(context.Background(), push.Message{Endpoint: subs[i].Endpoint, P256dh: subs[i].Keys.P256dh,
+				Auth: subs[i].Keys.Auth, Payload: payload, TTL: 3600, Urgency: "high", Topic: "AAAAAAAAAAAAAAAAAAAAAA"})
+		})
+	}
+	bare := []bareRun{{"bare webpush-go loop", webpushGo}, {"bare Heads Up sender", own}}
 	if !c.skipWarm {
-		took, err := bare()
+		took, err := webpushGo()
 		if err != nil {
 			return err
 		}
@@ -305,19 +330,29 @@ func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush
 	return nil
 }
 
-func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys push.VAPIDKeys, bare func() (time.Duration, error), n int, timeout time.Duration) error {
-	var bareRate, bareCPURate float64
-	if !c.skipBare {
+// bareRun is a baseline: a loop over the subscriptions with no database.
+type bareRun struct {
+	name string
+	run  func() (time.Duration, error)
+}
+
+func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys push.VAPIDKeys, bare []bareRun, n int, timeout time.Duration) error {
+	var bareRates, bareCPURates []float64
+	for _, b := range bare {
+		if c.skipBare {
+			break
+		}
 		s0, f0 := f.cpuTime()
-		took, err := bare()
+		took, err := b.run()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", b.name, err)
 		}
 		s1, f1 := f.cpuTime()
-		bareRate = float64(n) / took.Seconds()
-		fmt.Printf("bare webpush-go loop:  %8.0f deliveries/s  (%d in %v, %d goroutines, no database; load average now %s)\n",
-			bareRate, n, took.Round(time.Millisecond), c.workers, loadAverage())
-		bareCPURate = cpuReport("bare      ", n, s0, f0, s1, f1)
+		rate := float64(n) / took.Seconds()
+		fmt.Printf("%-22s %8.0f deliveries/s  (%d in %v, %d goroutines, no database; load average now %s)\n",
+			b.name+":", rate, n, took.Round(time.Millisecond), c.workers, loadAverage())
+		bareRates = append(bareRates, rate)
+		bareCPURates = append(bareCPURates, cpuReport("bare      ", n, s0, f0, s1, f1))
 	}
 
 	if err := f.reset(); err != nil {
@@ -406,8 +441,8 @@ func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys pu
 	fmt.Printf("dispatcher end to end: %8.0f deliveries/s  (%d in %v from enqueue to last 201; %d duplicates)\n",
 		rate, n, took.Round(time.Millisecond), stats.Count-stats.Distinct)
 	cpuRate := cpuReport("dispatcher", n, s0, f0, s1, f1)
-	if bareRate > 0 {
-		fmt.Printf("ratio dispatcher/bare: %.2f wall clock, %.2f by CPU per delivery\n", rate/bareRate, cpuRate/bareCPURate)
+	for i, b := range bare[:len(bareRates)] {
+		fmt.Printf("ratio dispatcher / %s: %.2f wall clock, %.2f by CPU per delivery\n", b.name, rate/bareRates[i], cpuRate/bareCPURates[i])
 	}
 	fmt.Printf("live heap: %.1f MiB before, %.1f MiB at most during the fan-out (+%.1f MiB); heap in use at most %.1f MiB\n",
 		mib(liveBefore), mib(peakLive.Load()), mib(peakLive.Load())-mib(liveBefore), mib(peakInuse.Load()))

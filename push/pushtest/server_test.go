@@ -520,3 +520,54 @@ func TestStatsAndResetEndpoints(t *testing.T) {
 		t.Fatalf("stats after reset = %+v", st)
 	}
 }
+
+// A sender may reuse one token for many messages (RFC 8292 section 2). The fake remembers a
+// verified token, but still refuses it once its exp has passed, and still checks the
+// audience of every request: a token verified for one origin is not accepted for another.
+func TestReusedTokenAcceptedUntilItExpires(t *testing.T) {
+	srv := New(Options{TLS: true})
+	defer srv.Close()
+	sub := srv.Subscription(1)
+	sg := newSigner(t)
+	claims := goodClaims(srv)
+	exp := time.Now().Add(1500 * time.Millisecond).Truncate(time.Second).Add(time.Second)
+	claims["exp"] = exp.Unix()
+	header := sg.header(t, claims)
+	push := func() (int, string) {
+		h := http.Header{}
+		h.Set("TTL", "60")
+		h.Set("Content-Encoding", "aes128gcm")
+		h.Set("Authorization", header)
+		code, _, body := rawPush(t, srv, "POST", "/push/1", h, encryptFor(t, sub, []byte("hello")))
+		return code, body
+	}
+	for i := range 3 {
+		if code, body := push(); code != http.StatusCreated {
+			t.Fatalf("use %d of a valid token: %d %s", i+1, code, body)
+		}
+	}
+	time.Sleep(time.Until(exp) + 10*time.Millisecond)
+	if code, body := push(); code != http.StatusUnauthorized || !strings.Contains(body, "expired") {
+		t.Fatalf("a remembered token after its exp: %d %s, want 401 expired", code, body)
+	}
+	if n := srv.Count(); n != 3 {
+		t.Fatalf("accepted %d, want 3", n)
+	}
+
+	// The same token presented at another origin (the fake reached by name, not address).
+	other := srv.verifyVAPIDAt(t, sg.header(t, goodClaims(srv)), strings.Replace(srv.URL(), "127.0.0.1", "localhost", 1))
+	if other == nil || other.status != http.StatusUnauthorized {
+		t.Fatalf("a token for %s accepted at another origin: %v", srv.URL(), other)
+	}
+}
+
+// verifyVAPIDAt verifies header twice at origin, so the second answer comes from memory if
+// the first one was remembered.
+func (s *Server) verifyVAPIDAt(t *testing.T, header, origin string) *vapidError {
+	t.Helper()
+	if _, err := s.verifyVAPID(header, s.URL(), time.Now()); err != nil {
+		t.Fatalf("token refused at its own origin: %v", err)
+	}
+	_, err := s.verifyVAPID(header, origin, time.Now())
+	return err
+}

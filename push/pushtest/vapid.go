@@ -39,7 +39,8 @@ func unauthorized(format string, args ...any) *vapidError {
 // which key and contact the sender used.
 type vapidIdentity struct {
 	subject string
-	key     string // base64url (no padding) of the uncompressed public key
+	key     string    // base64url (no padding) of the uncompressed public key
+	expires time.Time // the token's exp
 }
 
 // verifyVAPID checks an "Authorization: vapid t=<JWT>, k=<key>" header as
@@ -161,6 +162,7 @@ func verifyVAPID(header, origin, restrictTo string, now time.Time) (vapidIdentit
 		return id, unauthorized("JWT sub %q must be a mailto: or https: contact", claims.Sub)
 	}
 	id.subject = claims.Sub
+	id.expires = time.Unix(int64(exp), 0)
 
 	if restrictTo != "" && id.key != restrictTo {
 		return id, &vapidError{status: http.StatusForbidden,
