@@ -31,6 +31,9 @@ type Store struct {
 	db     *mongo.Database
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// direct, when set, reads subscriptions for fan-outs from the embedded database's file
+	// (Embedded.ReadDirectly).
+	direct *directReads
 }
 
 // Open connects to the server at uri, checks it answers and creates the indexes.
@@ -60,7 +63,13 @@ func Open(ctx context.Context, uri, database string) (*Store, error) {
 }
 
 // Close disconnects from the server.
-func (s *Store) Close(ctx context.Context) error { return s.client.Disconnect(ctx) }
+func (s *Store) Close(ctx context.Context) error {
+	var err error
+	if s.direct != nil {
+		err = s.direct.close()
+	}
+	return errors.Join(s.client.Disconnect(ctx), err)
+}
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {

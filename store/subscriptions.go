@@ -212,6 +212,8 @@ type WalkPosition struct {
 type SubscriptionWalk struct {
 	s       *Store
 	m       SubscriptionMatch
+	direct  bool   // reading the embedded database's file: keyset pages in _id order
+	after   string // direct: the last id handed out
 	cur     *mongo.Cursor
 	ferret  bool
 	skip    map[string]int // FerretDB resume: marker id -> its index
@@ -229,8 +231,13 @@ type SubscriptionWalk struct {
 // _id equality decodes every document, and a sorted one also holds them all in memory. So
 // there one unsorted query streams the whole walk in storage order, which is insertion order
 // and is stable (updates stay in place, new subscriptions come last). Resuming skips up to the
-// last of pos.Markers still present; that costs one more pass, only after a crash.
+// last of pos.Markers still present; that costs one more pass, only after a crash. On the
+// embedded database read directly (Embedded.ReadDirectly) the walk is in _id order again and
+// resumes exactly after pos.After, one indexed query per batch.
 func (s *Store) WalkSubscriptions(ctx context.Context, m SubscriptionMatch, pos WalkPosition) (*SubscriptionWalk, error) {
+	if s.direct != nil {
+		return &SubscriptionWalk{s: s, m: m, direct: true, after: pos.After}, nil
+	}
 	w := &SubscriptionWalk{s: s, m: m, ferret: s.isFerret(ctx)}
 	if w.ferret && len(pos.Markers) > 0 {
 		w.skip = make(map[string]int, len(pos.Markers))
@@ -267,8 +274,16 @@ func (w *SubscriptionWalk) open(ctx context.Context, after string) error {
 	return nil
 }
 
-// Next returns up to n more subscriptions; none means the walk is complete.
+// Next returns up to n more subscriptions; none means the walk is complete. Only what a push
+// needs is sure to be filled in: Kinds, Areas and TokenHash may be empty.
 func (w *SubscriptionWalk) Next(ctx context.Context, n int) ([]Subscription, error) {
+	if w.direct {
+		out, err := w.s.direct.subscriptionsAfter(ctx, w.m, w.after, n)
+		if len(out) > 0 {
+			w.after = out[len(out)-1].ID
+		}
+		return out, err
+	}
 	out := make([]Subscription, 0, n)
 	for len(out) < n && w.cur.Next(ctx) {
 		if w.skip != nil {

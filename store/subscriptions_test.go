@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/headsup/headsup/report"
@@ -39,8 +41,14 @@ func walkAll(t *testing.T, w *store.SubscriptionWalk, batch int) [][]store.Subsc
 
 // TestWalkMatchesAndResumes walks the matching subscriptions in batches, then resumes from a
 // checkpoint whose last subscriptions were deleted meanwhile (as gone ones are).
+// Both ways of walking are checked: reading the embedded database's file, as the product
+// does, and through the server, as on MongoDB.
 func TestWalkMatchesAndResumes(t *testing.T) {
-	s := storetest.New(t)
+	t.Run("direct", func(t *testing.T) { testWalkMatchesAndResumes(t, storetest.New(t)) })
+	t.Run("wire", func(t *testing.T) { testWalkMatchesAndResumes(t, store.WireOnly(storetest.New(t))) })
+}
+
+func testWalkMatchesAndResumes(t *testing.T, s *store.Store) {
 	ctx := context.Background()
 	insertSubs(t, s, 45, []report.Kind{report.DrugAlert}, []string{"ward-1", "ward-2"})
 	insertSubs(t, s, 5, []report.Kind{report.BadDate}, []string{"ward-3"})   // other kind and area
@@ -121,4 +129,106 @@ func TestGoneDeletesOnlyThatEndpoint(t *testing.T) {
 	if ok, _ := s.DeleteGoneSubscription(ctx, "https://push.example/a"); !ok {
 		t.Error("gone subscription not deleted")
 	}
+}
+
+// The direct walk must give exactly what FerretDB itself answers for the same filter, with the
+// same fields, in id order, and resume exactly after any id; subscriptions with every mix of
+// kinds, areas and minimum severity are walked with many filters.
+func TestDirectWalkAgreesWithTheServer(t *testing.T) {
+	direct := storetest.New(t)
+	if !store.ReadsDirectly(direct) {
+		t.Skip("not on the embedded database: there is no direct walk")
+	}
+	wire := store.WireOnly(direct)
+	ctx := context.Background()
+	rng := rand.New(rand.NewPCG(1, 2))
+	areas := []string{"ward-1", "ward-2", "ward-3", "ward-4", "ward-5"}
+	severities := []report.Severity{report.SeverityInfo, report.SeverityWarning, report.SeverityDanger}
+	pick := func(from []string) []string {
+		var out []string
+		for _, a := range from {
+			if rng.IntN(3) == 0 {
+				out = append(out, a)
+			}
+		}
+		if len(out) == 0 {
+			out = from[:1]
+		}
+		return out
+	}
+	var subs []store.Subscription
+	for i := range 300 {
+		kinds := report.Kinds
+		if k := rng.IntN(3); k < 2 {
+			kinds = report.Kinds[k : k+1]
+		}
+		subs = append(subs, store.Subscription{Endpoint: fmt.Sprintf("https://push.example/%d", i), P256dh: fmt.Sprintf("key-%d", i),
+			Auth: fmt.Sprintf("auth-%d", i), TokenHash: "h", Kinds: kinds, Areas: pick(areas), MinSeverity: severities[rng.IntN(3)],
+			Discreet: rng.IntN(2) == 0, Lang: []string{"en", "es"}[rng.IntN(2)]})
+		subs[i].MinRank = subs[i].MinSeverity.Rank()
+	}
+	if err := direct.InsertSubscriptions(ctx, subs); err != nil {
+		t.Fatal(err)
+	}
+	walk := func(s *store.Store, m store.SubscriptionMatch, after string) []store.Subscription {
+		w, err := s.WalkSubscriptions(ctx, m, store.WalkPosition{After: after})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close(ctx)
+		var all []store.Subscription
+		for _, b := range walkAll(t, w, 7) {
+			all = append(all, b...)
+		}
+		return all
+	}
+	byID := func(subs []store.Subscription) []store.Subscription {
+		out := slices.Clone(subs)
+		for i := range out {
+			// The direct walk reads only what a push needs.
+			out[i].TokenHash, out[i].Kinds, out[i].Areas = "", nil, nil
+		}
+		slices.SortFunc(out, func(a, b store.Subscription) int { return cmpString(a.ID, b.ID) })
+		return out
+	}
+	matched := 0
+	for i := range 40 {
+		m := store.SubscriptionMatch{Kind: report.Kinds[rng.IntN(len(report.Kinds))], Areas: pick(append(areas, "ward-9")), Severity: severities[rng.IntN(3)]}
+		if i == 0 {
+			m.Areas = nil
+		}
+		got, want := walk(direct, m, ""), byID(walk(wire, m, ""))
+		if !slices.IsSortedFunc(got, func(a, b store.Subscription) int { return cmpString(a.ID, b.ID) }) {
+			t.Fatalf("direct walk for %+v is not in id order", m)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("filter %+v: direct walk gave %d subscriptions, the server %d", m, len(got), len(want))
+		}
+		for i := range got {
+			if fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
+				t.Fatalf("filter %+v: direct walk gave\n%+v\nwhere the server gave\n%+v", m, got[i], want[i])
+			}
+		}
+		matched += len(got)
+		if len(got) > 2 {
+			from := got[len(got)/2].ID
+			rest := walk(direct, m, from)
+			if !slices.EqualFunc(rest, got[len(got)/2+1:], func(a, b store.Subscription) bool { return a.ID == b.ID }) {
+				t.Fatalf("filter %+v: resuming after %s gave %d subscriptions, want %d", m, from, len(rest), len(got)/2)
+			}
+		}
+	}
+	if matched < 300 {
+		t.Fatalf("only %d matches over 40 filters: the test filters too narrowly to show anything", matched)
+	}
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
 }

@@ -61,27 +61,20 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // openStore connects to MongoDB, or starts the embedded database when no URI is configured.
 func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, *store.Embedded, error) {
-	uri := cfg.MongoURI
-	var emb *store.Embedded
-	if uri == "" {
-		var err error
-		emb, err = store.StartEmbedded(ctx, cfg.DataDir, log)
+	if cfg.MongoURI != "" {
+		s, err := store.Open(ctx, cfg.MongoURI, cfg.Database)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, fmt.Errorf("open database: %w", err)
 		}
-		uri = emb.URI
+		return s, nil, nil
 	}
-	s, err := store.Open(ctx, uri, cfg.Database)
-	if err == nil && emb != nil {
-		err = emb.IndexIDs(ctx, cfg.Database)
-	}
+	emb, err := store.StartEmbedded(ctx, cfg.DataDir, log)
 	if err != nil {
-		if s != nil {
-			_ = s.Close(context.Background())
-		}
-		if emb != nil {
-			_ = emb.Stop(context.Background())
-		}
+		return nil, nil, err
+	}
+	s, err := emb.Open(ctx, cfg.Database)
+	if err != nil {
+		_ = emb.Stop(context.Background())
 		return nil, nil, fmt.Errorf("open database: %w", err)
 	}
 	return s, emb, nil

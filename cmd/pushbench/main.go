@@ -130,7 +130,7 @@ func run() error {
 		return err
 	}
 	defer emb.Stop(context.Background())
-	st, err := store.Open(ctx, emb.URI, "pushbench")
+	st, err := emb.Open(ctx, "pushbench") // as cmd/headsup opens it
 	if err != nil {
 		return err
 	}

@@ -57,9 +57,13 @@ func New(t testing.TB) *store.Store {
 	name := "test_" + randomName()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := store.Open(ctx, URI(t), name)
-	if err == nil && embedded != nil {
-		err = embedded.IndexIDs(ctx, name)
+	u := URI(t)
+	var s *store.Store
+	var err error
+	if embedded != nil {
+		s, err = embedded.Open(ctx, name) // as the product opens it
+	} else {
+		s, err = store.Open(ctx, u, name)
 	}
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
