@@ -232,3 +232,55 @@ func cmpString(a, b string) int {
 	}
 	return 0
 }
+
+// BenchmarkSubscriptionWalk compares walking 5,000 matching subscriptions by reading the
+// embedded database's file with walking them through FerretDB, in the same run:
+//
+//	go test -run '^$' -bench SubscriptionWalk ./store
+func BenchmarkSubscriptionWalk(b *testing.B) {
+	direct := storetest.New(b)
+	ctx := context.Background()
+	const n = 5000
+	for from := 0; from < n; from += 1000 {
+		subs := make([]store.Subscription, 1000)
+		for i := range subs {
+			subs[i] = store.Subscription{Endpoint: fmt.Sprintf("https://fcm.googleapis.com/fcm/send/%040d", from+i),
+				P256dh: "BNePVDeBIfDNO3tcsaG-iGydqXvaQyPiWPKdKZNO2H5-pUElYaQC8Zd4QXmR15ppkqJkCVxwATd_POpKzITOee4",
+				Auth:   "P2or7R1CE6QRQlPAwxINqw", TokenHash: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+				Kinds: report.Kinds, Areas: []string{"ward-1", "ward-6"}, MinSeverity: report.SeverityInfo, MinRank: 1, Lang: "es"}
+		}
+		if err := direct.InsertSubscriptions(ctx, subs); err != nil {
+			b.Fatal(err)
+		}
+	}
+	m := store.SubscriptionMatch{Kind: report.DrugAlert, Areas: []string{"ward-6"}, Severity: report.SeverityDanger}
+	for _, tc := range []struct {
+		name string
+		s    *store.Store
+	}{{"direct", direct}, {"wire", store.WireOnly(direct)}} {
+		b.Run(tc.name, func(b *testing.B) {
+			for b.Loop() {
+				w, err := tc.s.WalkSubscriptions(ctx, m, store.WalkPosition{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				got := 0
+				for {
+					batch, err := w.Next(ctx, 500)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if len(batch) == 0 {
+						break
+					}
+					got += len(batch)
+				}
+				w.Close(ctx)
+				if got != n {
+					b.Fatalf("walked %d of %d", got, n)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/subscription")
+		})
+	}
+}
