@@ -21,7 +21,7 @@ type exportLine struct {
 
 func runExport(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "export", true)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
 	}
 	db, err := openForCommand(ctx, env)
@@ -55,7 +55,7 @@ func runExport(ctx context.Context, env *environment, args []string) error {
 
 func runImport(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "import", true)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
 	}
 	db, err := openForCommand(ctx, env)

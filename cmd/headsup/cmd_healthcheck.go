@@ -12,7 +12,7 @@ import (
 // how docker-compose checks a replica.
 func runHealthcheck(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "healthcheck", false)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
 	}
 	cfg, err := loadConfig(env)

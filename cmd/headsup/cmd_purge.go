@@ -12,11 +12,8 @@ import (
 // when the server is not running, and to see the effect of a shorter retention at once.
 func runPurge(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "purge", true)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("purge takes no arguments")
 	}
 	db, err := openForCommand(ctx, env)
 	if err != nil {

@@ -11,11 +11,8 @@ import (
 // the database (generating it now if the server never ran). The private key is never printed.
 func runVAPID(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "vapid", true)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("vapid takes no arguments")
 	}
 	db, err := openForCommand(ctx, env)
 	if err != nil {

@@ -53,6 +53,19 @@ func TestBadSettingIsAUsageError(t *testing.T) {
 	}
 }
 
+// A command without arguments refuses a stray word (a typo, a value without its flag) before
+// it touches anything, and says which command and word.
+func TestStrayArgumentIsAUsageError(t *testing.T) {
+	for _, c := range []string{"serve", "vapid", "purge", "export", "import", "healthcheck"} {
+		var errOut bytes.Buffer
+		err := run(context.Background(), []string{c, "oops"}, func(string) string { return "" }, nil, &bytes.Buffer{}, &errOut)
+		var ue *usageError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), c+" takes no arguments") || !strings.Contains(err.Error(), "oops") {
+			t.Errorf("headsup %s oops: %v, want a usage error naming the command and the word", c, err)
+		}
+	}
+}
+
 var (
 	buildOnce sync.Once
 	binPath   string

@@ -109,6 +109,18 @@ func parseFlags(fs *flag.FlagSet, args []string) (helped bool, err error) {
 	return false, nil
 }
 
+// parseNoArgs is parseFlags for a command that takes no arguments: a stray word (a typo, a
+// misplaced value) is a usage error rather than silently ignored.
+func parseNoArgs(fs *flag.FlagSet, args []string) (helped bool, err error) {
+	if helped, err := parseFlags(fs, args); helped || err != nil {
+		return helped, err
+	}
+	if fs.NArg() > 0 {
+		return false, usagef("%s takes no arguments (got %q); see %s -h", fs.Name(), fs.Args(), fs.Name())
+	}
+	return false, nil
+}
+
 func printHelp(w io.Writer) {
 	fmt.Fprintln(w, `Heads Up: anonymous bad-date and bad-batch alerts for harm-reduction organisations.
 

@@ -14,7 +14,7 @@ import (
 
 func runServe(ctx context.Context, env *environment, args []string) error {
 	fs := newFlags(env, "serve", true)
-	if helped, err := parseFlags(fs, args); helped || err != nil {
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
 		return err
 	}
 	cfg, err := loadConfig(env)
