@@ -15,7 +15,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"sync"
 	"time"
@@ -68,6 +67,8 @@ const (
 	recordSize = 4096
 	// headerLen is the aes128gcm header: salt, record size, key id length, sender's key.
 	headerLen = 16 + 4 + 1 + 65
+	// tagLen is AES-GCM's authentication tag, which ends the record.
+	tagLen = 16
 )
 
 // NewSender prepares the signing key once. Keys come checked from LoadVAPIDKeys; should they
@@ -126,34 +127,31 @@ type Message struct {
 	Topic    string
 }
 
-// ErrCannotEncrypt marks a subscription whose keys cannot be used, as opposed to a failed
-// request: retrying it would never succeed.
-var ErrCannotEncrypt = errors.New("push: cannot encrypt for this subscription")
+// errCannotEncrypt marks a subscription whose keys or endpoint cannot be used, as opposed to a
+// failed request: retrying it would never succeed.
+var errCannotEncrypt = errors.New("push: cannot encrypt for this subscription")
 
 // Send posts one message. A *url.Error comes from the HTTP client (the push may be retried);
-// any other error means no request was made (ErrCannotEncrypt for the subscription's keys).
-// Otherwise the caller reads and closes the response.
+// any other error means no request was made: the subscription's keys or endpoint are unusable,
+// or the VAPID key is. Otherwise the caller reads and closes the response.
 func (s *Sender) Send(ctx context.Context, p Message) (*http.Response, error) {
 	uaPublic, err1 := decodeKey(p.P256dh)
 	authSecret, err2 := decodeKey(p.Auth)
 	if err := errors.Join(err1, err2); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCannotEncrypt, err)
+		return nil, fmt.Errorf("%w: %v", errCannotEncrypt, err)
 	}
-	body, err := encrypt(p.Payload, uaPublic, authSecret, recordSize-headerLen-16)
+	body, err := encrypt(p.Payload, uaPublic, authSecret)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrCannotEncrypt, err)
-	}
-	u, err := url.Parse(p.Endpoint)
-	if err != nil {
-		return nil, fmt.Errorf("%w: endpoint: %v", ErrCannotEncrypt, err)
-	}
-	auth, err := s.authorization(u.Scheme + "://" + u.Host)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %v", errCannotEncrypt, err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.Endpoint, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("%w: endpoint: %v", ErrCannotEncrypt, err)
+		return nil, fmt.Errorf("%w: endpoint: %v", errCannotEncrypt, err)
+	}
+	// The token's audience is the push service's origin (RFC 8292 section 2).
+	auth, err := s.authorization(req.URL.Scheme + "://" + req.URL.Host)
+	if err != nil {
+		return nil, err
 	}
 	h := req.Header
 	h["Content-Encoding"] = []string{"aes128gcm"}
@@ -169,10 +167,10 @@ func (s *Sender) Send(ctx context.Context, p Message) (*http.Response, error) {
 	return s.client.Do(req)
 }
 
-// encrypt makes an RFC 8291 aes128gcm body: one record, the plaintext followed by the 0x02
-// delimiter and zeros up to padTo bytes (at least the plaintext and delimiter). Every message
-// gets a fresh key pair and salt, as the RFC requires.
-func encrypt(plaintext, uaPublic, authSecret []byte, padTo int) ([]byte, error) {
+// encrypt makes an RFC 8291 aes128gcm body of exactly recordSize bytes: one record holding the
+// plaintext, the 0x02 delimiter and zeros. Every message gets a fresh key pair and salt, as
+// the RFC requires.
+func encrypt(plaintext, uaPublic, authSecret []byte) ([]byte, error) {
 	as, err := ecdh.P256().GenerateKey(rand.Reader)
 	if err != nil {
 		return nil, err
@@ -181,11 +179,12 @@ func encrypt(plaintext, uaPublic, authSecret []byte, padTo int) ([]byte, error) 
 	if _, err := rand.Read(salt[:]); err != nil {
 		return nil, err
 	}
-	return encryptWith(plaintext, uaPublic, authSecret, padTo, as, salt[:])
+	return encryptWith(plaintext, uaPublic, authSecret, recordSize-headerLen-tagLen, as, salt[:])
 }
 
-// encryptWith is encrypt with the sender's key pair and salt given, so that tests can
-// reproduce RFC 8291 Appendix A exactly.
+// encryptWith is encrypt with the sender's key pair and salt given, and the record padded to
+// padTo bytes of plaintext (at least the plaintext and delimiter), so that tests can reproduce
+// RFC 8291 Appendix A exactly.
 func encryptWith(plaintext, uaPublic, authSecret []byte, padTo int, as *ecdh.PrivateKey, salt []byte) ([]byte, error) {
 	if len(authSecret) != 16 {
 		return nil, errors.New("auth secret must be 16 bytes")
@@ -237,10 +236,10 @@ func encryptWith(plaintext, uaPublic, authSecret []byte, padTo int, as *ecdh.Pri
 	}
 
 	size := max(padTo, len(plaintext)+1)
-	if headerLen+size+gcm.Overhead() > recordSize {
+	if headerLen+size+tagLen > recordSize {
 		return nil, fmt.Errorf("payload of %d bytes does not fit one %d-byte record", len(plaintext), recordSize)
 	}
-	out := make([]byte, headerLen, headerLen+size+gcm.Overhead())
+	out := make([]byte, headerLen, headerLen+size+tagLen)
 	copy(out, salt)
 	binary.BigEndian.PutUint32(out[16:], recordSize)
 	out[20] = byte(len(asPublic))

@@ -55,15 +55,15 @@ func TestEncryptReproducesRFC8291Example(t *testing.T) {
 // service nothing; two messages with the same text share no bytes of key or ciphertext.
 func TestEncryptPadsEveryMessageToOneSize(t *testing.T) {
 	ua, auth := b64(t, rfcUAPublic), b64(t, rfcAuthSecret)
-	short, err := encrypt([]byte("hi"), ua, auth, recordSize-headerLen-16)
+	short, err := encrypt([]byte("hi"), ua, auth)
 	if err != nil {
 		t.Fatal(err)
 	}
-	long, err := encrypt(bytes.Repeat([]byte("x"), 3000), ua, auth, recordSize-headerLen-16)
+	long, err := encrypt(bytes.Repeat([]byte("x"), 3000), ua, auth)
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := encrypt([]byte("hi"), ua, auth, recordSize-headerLen-16)
+	again, err := encrypt([]byte("hi"), ua, auth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestEncryptPadsEveryMessageToOneSize(t *testing.T) {
 	if bytes.Equal(short[:headerLen], again[:headerLen]) || bytes.Equal(short[headerLen:], again[headerLen:]) {
 		t.Fatal("two messages reuse the salt, key or ciphertext")
 	}
-	if _, err := encrypt(bytes.Repeat([]byte("x"), recordSize), ua, auth, 0); err == nil {
+	if _, err := encrypt(bytes.Repeat([]byte("x"), recordSize), ua, auth); err == nil {
 		t.Fatal("a payload larger than one record was accepted")
 	}
 	for name, tc := range map[string]struct{ ua, auth []byte }{
@@ -81,7 +81,7 @@ func TestEncryptPadsEveryMessageToOneSize(t *testing.T) {
 		"compressed point":       {ua[:33], auth},
 		"short auth secret":      {ua, auth[:8]},
 	} {
-		if _, err := encrypt([]byte("hi"), tc.ua, tc.auth, 0); err == nil {
+		if _, err := encrypt([]byte("hi"), tc.ua, tc.auth); err == nil {
 			t.Errorf("%s: encrypted anyway", name)
 		}
 	}

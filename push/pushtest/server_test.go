@@ -565,9 +565,9 @@ func TestReusedTokenAcceptedUntilItExpires(t *testing.T) {
 // the first one was remembered.
 func (s *Server) verifyVAPIDAt(t *testing.T, header, origin string) *vapidError {
 	t.Helper()
-	if _, err := s.verifyVAPID(header, s.URL(), time.Now()); err != nil {
+	if _, err := s.authorize(header, s.URL(), time.Now()); err != nil {
 		t.Fatalf("token refused at its own origin: %v", err)
 	}
-	_, err := s.verifyVAPID(header, origin, time.Now())
+	_, err := s.authorize(header, origin, time.Now())
 	return err
 }
