@@ -53,8 +53,8 @@ func (e *Embedded) ReadDirectly(ctx context.Context, st *Store, database string)
 
 func (d *directReads) close() error { return d.db.Close() }
 
-// table is the SQLite table FerretDB keeps a collection in. It is looked up per walk, which
-// costs one indexed read, rather than cached, in case the collection is ever recreated.
+// table is the SQLite table FerretDB keeps a collection in. It is looked up once per walk
+// rather than cached for the process, in case the collection is ever recreated.
 func (d *directReads) table(ctx context.Context, collection string) (string, error) {
 	var t string
 	err := d.db.QueryRowContext(ctx, `SELECT table_name FROM _ferretdb_collections WHERE name = ?`, collection).Scan(&t)
@@ -64,11 +64,21 @@ func (d *directReads) table(ctx context.Context, collection string) (string, err
 	return t, nil
 }
 
-// subscriptionsAfter returns up to n subscriptions matching m with ids after the given one, in
-// id order. It reads only what a push needs: no token hash.
-func (d *directReads) subscriptionsAfter(ctx context.Context, m SubscriptionMatch, after string, n int) ([]Subscription, error) {
+// directWalk is one walk over the subscriptions matching a filter, a page per query.
+type directWalk struct {
+	d      *directReads
+	query  string
+	filter []any  // the filter's arguments, between the id and the limit
+	after  string // the last id handed out
+	none   bool   // the filter matches nothing: no query needed
+}
+
+// walk prepares a walk over the subscriptions matching m, in id order, after the given id.
+func (d *directReads) walk(ctx context.Context, m SubscriptionMatch, after string) (*directWalk, error) {
+	w := &directWalk{d: d, after: after}
 	if len(m.Areas) == 0 {
-		return nil, nil // {$in: []} matches nothing
+		w.none = true // {$in: []} matches nothing
+		return w, nil
 	}
 	table, err := d.table(ctx, colSubscriptions)
 	if err != nil {
@@ -76,8 +86,9 @@ func (d *directReads) subscriptionsAfter(ctx context.Context, m SubscriptionMatc
 	}
 	// FerretDB's _id index (from IndexIDs) is on the JSON text of _id, quotes included: the
 	// range and the order use the same expression so that SQLite walks the index. Ids are
-	// base64url, which JSON never escapes, so the text order is the id order.
-	q := `SELECT _ferretdb_sjson->>'$._id', _ferretdb_sjson->>'$.endpoint', _ferretdb_sjson->>'$.p256dh',
+	// base64url, which JSON never escapes, so the text order is the id order. Only what a push
+	// needs is read: no token hash.
+	w.query = `SELECT _ferretdb_sjson->>'$._id', _ferretdb_sjson->>'$.endpoint', _ferretdb_sjson->>'$.p256dh',
 	_ferretdb_sjson->>'$.auth', _ferretdb_sjson->>'$.min_severity', _ferretdb_sjson->>'$.min_rank',
 	_ferretdb_sjson->>'$.discreet', _ferretdb_sjson->>'$.lang'
 FROM "` + table + `"
@@ -87,12 +98,20 @@ WHERE _ferretdb_sjson->'$._id' > json_quote(?)
 	AND EXISTS (SELECT 1 FROM json_each(_ferretdb_sjson, '$.areas') WHERE value IN (?` + strings.Repeat(",?", len(m.Areas)-1) + `))
 ORDER BY _ferretdb_sjson->'$._id'
 LIMIT ?`
-	args := []any{after, m.Severity.Rank(), string(m.Kind)}
+	w.filter = []any{m.Severity.Rank(), string(m.Kind)}
 	for _, a := range m.Areas {
-		args = append(args, a)
+		w.filter = append(w.filter, a)
 	}
-	args = append(args, n)
-	rows, err := d.db.QueryContext(ctx, q, args...)
+	return w, nil
+}
+
+// next returns up to n more subscriptions; none means the walk is complete.
+func (w *directWalk) next(ctx context.Context, n int) ([]Subscription, error) {
+	if w.none {
+		return nil, nil
+	}
+	args := append(append([]any{w.after}, w.filter...), n)
+	rows, err := w.d.db.QueryContext(ctx, w.query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("walk subscriptions: %w", directErr(err))
 	}
@@ -110,6 +129,9 @@ LIMIT ?`
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("walk subscriptions: %w", directErr(err))
+	}
+	if len(out) > 0 {
+		w.after = out[len(out)-1].ID
 	}
 	return out, nil
 }

@@ -212,8 +212,7 @@ type WalkPosition struct {
 type SubscriptionWalk struct {
 	s       *Store
 	m       SubscriptionMatch
-	direct  bool   // reading the embedded database's file: keyset pages in _id order
-	after   string // direct: the last id handed out
+	direct  *directWalk // reading the embedded database's file instead of a cursor
 	cur     *mongo.Cursor
 	ferret  bool
 	skip    map[string]int // FerretDB resume: marker id -> its index
@@ -236,7 +235,11 @@ type SubscriptionWalk struct {
 // resumes exactly after pos.After, one indexed query per batch.
 func (s *Store) WalkSubscriptions(ctx context.Context, m SubscriptionMatch, pos WalkPosition) (*SubscriptionWalk, error) {
 	if s.direct != nil {
-		return &SubscriptionWalk{s: s, m: m, direct: true, after: pos.After}, nil
+		dw, err := s.direct.walk(ctx, m, pos.After)
+		if err != nil {
+			return nil, err
+		}
+		return &SubscriptionWalk{s: s, m: m, direct: dw}, nil
 	}
 	w := &SubscriptionWalk{s: s, m: m, ferret: s.isFerret(ctx)}
 	if w.ferret && len(pos.Markers) > 0 {
@@ -277,12 +280,8 @@ func (w *SubscriptionWalk) open(ctx context.Context, after string) error {
 // Next returns up to n more subscriptions; none means the walk is complete. Only what a push
 // needs is sure to be filled in: Kinds, Areas and TokenHash may be empty.
 func (w *SubscriptionWalk) Next(ctx context.Context, n int) ([]Subscription, error) {
-	if w.direct {
-		out, err := w.s.direct.subscriptionsAfter(ctx, w.m, w.after, n)
-		if len(out) > 0 {
-			w.after = out[len(out)-1].ID
-		}
-		return out, err
+	if w.direct != nil {
+		return w.direct.next(ctx, n)
 	}
 	out := make([]Subscription, 0, n)
 	for len(out) < n && w.cur.Next(ctx) {
