@@ -43,15 +43,7 @@ func (s *Store) ClaimReport(ctx context.Context, id, moderator string, lease tim
 	now := s.Now()
 	var r report.Report
 	err := s.c(colReports).FindOneAndUpdate(ctx,
-		bson.D{
-			{Key: "_id", Value: id},
-			{Key: "status", Value: report.StatusPending},
-			{Key: "$or", Value: bson.A{
-				bson.D{{Key: "claimed_by", Value: moderator}},
-				bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$lt", Value: now}}}},
-				bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$exists", Value: false}}}},
-			}},
-		},
+		claimableBy(id, moderator, now),
 		bson.D{{Key: "$set", Value: bson.D{{Key: "claimed_by", Value: moderator}, {Key: "claimed_until", Value: now.Add(lease)}}}},
 		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&r)
 	if err == nil {
@@ -95,15 +87,7 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d Decisi
 		set = append(set, bson.E{Key: "alert_id", Value: d.AlertID})
 	}
 	res, err := s.c(colReports).UpdateOne(ctx,
-		bson.D{
-			{Key: "_id", Value: id},
-			{Key: "status", Value: report.StatusPending},
-			{Key: "$or", Value: bson.A{
-				bson.D{{Key: "claimed_by", Value: moderator}},
-				bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$lt", Value: now}}}},
-				bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$exists", Value: false}}}},
-			}},
-		},
+		claimableBy(id, moderator, now),
 		bson.D{
 			{Key: "$set", Value: set},
 			{Key: "$unset", Value: bson.D{{Key: "claimed_by", Value: ""}, {Key: "claimed_until", Value: ""}}},
@@ -207,4 +191,19 @@ func (s *Store) AlertCountsByDay(ctx context.Context, since time.Time) ([]DayCou
 		out = append(out, DayCount{Day: k.day, Kind: k.kind, Area: k.area, Count: counts[k]})
 	}
 	return out, nil
+}
+
+// claimableBy selects report id if it is still pending and moderator may act on it: the claim
+// is theirs, has lapsed, or was never taken. Claiming and deciding use the same rule, so a
+// moderator can decide exactly what they could claim.
+func claimableBy(id, moderator string, now time.Time) bson.D {
+	return bson.D{
+		{Key: "_id", Value: id},
+		{Key: "status", Value: report.StatusPending},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "claimed_by", Value: moderator}},
+			bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}},
+	}
 }
