@@ -53,11 +53,7 @@ func (s *Store) PublishedAlerts(ctx context.Context, f AlertFilter) ([]report.Al
 
 // Alert returns one alert in any status; callers decide what the public may see.
 func (s *Store) Alert(ctx context.Context, id string) (*report.Alert, error) {
-	var a report.Alert
-	if err := s.c(colAlerts).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&a); err != nil {
-		return nil, wrap(err)
-	}
-	return &a, nil
+	return findOne[report.Alert](ctx, s.c(colAlerts), bson.D{{Key: "_id", Value: id}})
 }
 
 // CountPublishedAlerts counts alerts the public can see now, for metrics.

@@ -119,11 +119,7 @@ func (s *Store) DeliveriesForAlert(ctx context.Context, alertID string) ([]Deliv
 
 // Delivery returns one job.
 func (s *Store) Delivery(ctx context.Context, id string) (*Delivery, error) {
-	var d Delivery
-	if err := s.c(colDeliveries).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d); err != nil {
-		return nil, wrap(err)
-	}
-	return &d, nil
+	return findOne[Delivery](ctx, s.c(colDeliveries), bson.D{{Key: "_id", Value: id}})
 }
 
 func init() {

@@ -70,20 +70,12 @@ func (s *Store) CreateModerator(ctx context.Context, m *Moderator) error {
 
 // Moderator returns the account with the given id.
 func (s *Store) Moderator(ctx context.Context, id string) (*Moderator, error) {
-	return s.findModerator(ctx, bson.D{{Key: "_id", Value: id}})
+	return findOne[Moderator](ctx, s.c(colModerators), bson.D{{Key: "_id", Value: id}})
 }
 
 // ModeratorByName returns the account with the given name.
 func (s *Store) ModeratorByName(ctx context.Context, name string) (*Moderator, error) {
-	return s.findModerator(ctx, bson.D{{Key: "name", Value: name}})
-}
-
-func (s *Store) findModerator(ctx context.Context, filter bson.D) (*Moderator, error) {
-	var m Moderator
-	if err := s.c(colModerators).FindOne(ctx, filter).Decode(&m); err != nil {
-		return nil, wrap(err)
-	}
-	return &m, nil
+	return findOne[Moderator](ctx, s.c(colModerators), bson.D{{Key: "name", Value: name}})
 }
 
 // Moderators returns every account, by name.

@@ -34,16 +34,16 @@ func (s *Store) CreateReport(ctx context.Context, r *report.Report) error {
 
 // reportIDForReceipt returns the id of the report a receipt hash belongs to.
 func (s *Store) reportIDForReceipt(ctx context.Context, receiptHash string) (string, error) {
-	var e receiptEntry
-	if err := s.c(colReceipts).FindOne(ctx, bson.D{{Key: "_id", Value: receiptHash}}).Decode(&e); err != nil {
-		return "", wrap(err)
+	e, err := findOne[receiptEntry](ctx, s.c(colReceipts), bson.D{{Key: "_id", Value: receiptHash}})
+	if err != nil {
+		return "", err
 	}
 	return e.ReportID, nil
 }
 
 // Report returns the report with the given id.
 func (s *Store) Report(ctx context.Context, id string) (*report.Report, error) {
-	return s.findReport(ctx, bson.D{{Key: "_id", Value: id}})
+	return findOne[report.Report](ctx, s.c(colReports), bson.D{{Key: "_id", Value: id}})
 }
 
 // ReportByReceipt returns the report whose receipt hashes to receiptHash.
@@ -60,14 +60,6 @@ func (s *Store) ReportByReceipt(ctx context.Context, receiptHash string) (*repor
 		return nil, ErrNotFound
 	}
 	return r, nil
-}
-
-func (s *Store) findReport(ctx context.Context, filter bson.D) (*report.Report, error) {
-	var r report.Report
-	if err := s.c(colReports).FindOne(ctx, filter).Decode(&r); err != nil {
-		return nil, wrap(err)
-	}
-	return &r, nil
 }
 
 // AddFollowup appends information to a report that is still pending or approved; others

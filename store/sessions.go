@@ -42,11 +42,7 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 
 // Session returns the session whose token hashes to id.
 func (s *Store) Session(ctx context.Context, id string) (*Session, error) {
-	var sess Session
-	if err := s.c(colSessions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sess); err != nil {
-		return nil, wrap(err)
-	}
-	return &sess, nil
+	return findOne[Session](ctx, s.c(colSessions), bson.D{{Key: "_id", Value: id}})
 }
 
 // TouchSession records activity, which pushes back the idle timeout.

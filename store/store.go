@@ -185,6 +185,15 @@ func wrap(err error) error {
 // isDuplicate reports whether err is a unique-index violation.
 func isDuplicate(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
+// findOne decodes the one document matching filter; ErrNotFound when there is none.
+func findOne[T any](ctx context.Context, c *mongo.Collection, filter any) (*T, error) {
+	var v T
+	if err := c.FindOne(ctx, filter).Decode(&v); err != nil {
+		return nil, wrap(err)
+	}
+	return &v, nil
+}
+
 // findAll runs a query and decodes every document into a []T (empty, never nil, when nothing
 // matches), wrapping errors with what was being done.
 func findAll[T any](ctx context.Context, c *mongo.Collection, what string, filter any, opts ...options.Lister[options.FindOptions]) ([]T, error) {

@@ -126,11 +126,7 @@ func (s *Store) InsertSubscriptions(ctx context.Context, subs []Subscription) er
 
 // Subscription returns one subscription.
 func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, error) {
-	var sub Subscription
-	if err := s.c(colSubscriptions).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sub); err != nil {
-		return nil, wrap(err)
-	}
-	return &sub, nil
+	return findOne[Subscription](ctx, s.c(colSubscriptions), bson.D{{Key: "_id", Value: id}})
 }
 
 // UpdateSubscription replaces what subscription id receives, and its keys. The endpoint is
