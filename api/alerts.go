@@ -60,6 +60,7 @@ func (h *alertsAPI) listAlerts(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	limit := f.Limit
 	f.Limit++ // one more than asked tells whether there is a next page
 	alerts, err := h.store.PublishedAlerts(c.Request.Context(), f)
 	if err != nil {
@@ -67,12 +68,12 @@ func (h *alertsAPI) listAlerts(c *gin.Context) {
 		return
 	}
 	out := alertList{Alerts: []AlertView{}}
+	if len(alerts) > limit {
+		alerts = alerts[:limit]
+		last := alerts[limit-1]
+		out.Next = EncodeCursor(last.Published, last.ID)
+	}
 	for i := range alerts {
-		if i == f.Limit-1 {
-			last := alerts[i-1]
-			out.Next = encodeCursor(last.Published, last.ID)
-			break
-		}
 		out.Alerts = append(out.Alerts, NewAlertView(&alerts[i], h.baseURL))
 	}
 	c.JSON(http.StatusOK, out)
@@ -90,7 +91,7 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 		f.Kind = report.Kind(k)
 	}
 	if a := c.Query("area"); a != "" {
-		if report.AreaName(areas, "en", a) == "" || !knownArea(areas, a) {
+		if !KnownArea(areas, a) {
 			return f, bad("area", "is not one of the areas listed in /api/v1/meta.")
 		}
 		f.Area = a
@@ -112,7 +113,7 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 		f.Limit = n
 	}
 	if cur := c.Query("cursor"); cur != "" {
-		t, id, ok := decodeCursor(cur)
+		t, id, ok := DecodeCursor(cur)
 		if !ok {
 			return f, bad("cursor", "is not one this API gave out.")
 		}
@@ -121,7 +122,9 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 	return f, nil
 }
 
-func knownArea(areas []report.Area, code string) bool {
+// KnownArea reports whether code is one of the configured areas. The alert list here and the
+// public pages filter by it, so both accept the same codes.
+func KnownArea(areas []report.Area, code string) bool {
 	for _, a := range areas {
 		if a.Code == code {
 			return true
@@ -130,13 +133,21 @@ func knownArea(areas []report.Area, code string) bool {
 	return false
 }
 
-func encodeCursor(t time.Time, id string) string {
+// EncodeCursor makes the opaque page cursor (publish time and id of the last alert shown)
+// that the API's "next" and the alerts page's "older" link carry.
+func EncodeCursor(t time.Time, id string) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMilli(), 10) + "." + id))
 }
 
-func decodeCursor(s string) (time.Time, string, bool) {
+// DecodeCursor reads a cursor made by EncodeCursor; ok is false for anything else, including
+// the empty string.
+func DecodeCursor(s string) (t time.Time, id string, ok bool) {
+	// A real cursor is under 60 characters; refuse longer ones before decoding anything.
+	if s == "" || len(s) > 100 {
+		return time.Time{}, "", false
+	}
 	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(raw) > 64 {
+	if err != nil {
 		return time.Time{}, "", false
 	}
 	ms, id, ok := strings.Cut(string(raw), ".")

@@ -70,21 +70,23 @@ func writeError(c *gin.Context, err error) {
 		}
 		lang := language(c)
 		c.AbortWithStatusJSON(http.StatusBadRequest, errorBody{errorDetail{Code: code, Message: ve.Summary(lang), Fields: ve.Messages(lang)}})
+		return
 	case errors.As(err, &le):
 		c.Header("Retry-After", strconv.Itoa(le.seconds()))
-		c.AbortWithStatusJSON(errRateLimited.Status, errorBody{errorDetail{Code: errRateLimited.Code, Message: errRateLimited.Message}})
+		ae = errRateLimited
 	case errors.As(err, &ae):
-		c.AbortWithStatusJSON(ae.Status, errorBody{errorDetail{Code: ae.Code, Message: ae.Message}})
+		// already one of the table's errors
 	case errors.Is(err, store.ErrNotFound):
-		c.AbortWithStatusJSON(errNotFound.Status, errorBody{errorDetail{Code: errNotFound.Code, Message: errNotFound.Message}})
+		ae = errNotFound
 	case errors.Is(err, store.ErrUnavailable):
 		slog.Warn("database unavailable", "route", c.FullPath(), "err", err)
 		c.Header("Retry-After", "30")
-		c.AbortWithStatusJSON(errUnavailable.Status, errorBody{errorDetail{Code: errUnavailable.Code, Message: errUnavailable.Message}})
+		ae = errUnavailable
 	default:
 		slog.Error("request failed", "route", c.FullPath(), "err", err)
-		c.AbortWithStatusJSON(errInternal.Status, errorBody{errorDetail{Code: errInternal.Code, Message: errInternal.Message}})
+		ae = errInternal
 	}
+	c.AbortWithStatusJSON(ae.Status, errorBody{errorDetail{Code: ae.Code, Message: ae.Message}})
 }
 
 // language picks en or es from ?lang= or Accept-Language.

@@ -105,7 +105,7 @@ func (in *Intake) AddFollowup(ctx context.Context, code, text string) error {
 	if err != nil {
 		return err
 	}
-	if (r.Status != report.StatusPending && r.Status != report.StatusApproved) || r.Purged {
+	if !AcceptsFollowups(r) {
 		return errNotOpen
 	}
 	err = in.Store.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(in.Now()), Text: clean})
@@ -113,6 +113,21 @@ func (in *Intake) AddFollowup(ctx context.Context, code, text string) error {
 		return errNotOpen
 	}
 	return err
+}
+
+// AcceptsFollowups reports whether the reporter may still add information: only while the
+// report is pending or approved, and its raw text not yet purged.
+func AcceptsFollowups(r *report.Report) bool {
+	return (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged
+}
+
+// LinkedAlertID is the alert a reporter's receipt may point to, or "": a report that was
+// approved or merged into a published alert.
+func LinkedAlertID(r *report.Report) string {
+	if r.Status == report.StatusApproved || r.Status == report.StatusMerged {
+		return r.AlertID
+	}
+	return ""
 }
 
 // Withdraw deletes the raw report at once. An alert a moderator already published stays.

@@ -91,7 +91,7 @@ func recoverQuietly(log *slog.Logger) gin.HandlerFunc {
 				}
 				log.Error("panic in handler", "route", c.FullPath(), "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
-					c.AbortWithStatusJSON(errInternal.Status, errorBody{errorDetail{Code: errInternal.Code, Message: errInternal.Message}})
+					writeError(c, errInternal)
 				} else {
 					c.Abort()
 				}
@@ -123,7 +123,7 @@ func setSecurityHeaders(c *gin.Context) {
 }
 
 // limitBody caps every request body; reading past the cap fails with *http.MaxBytesError,
-// which readBody turns into a 413.
+// which readJSON turns into a 413 (and the site's forms into their own).
 func limitBody(c *gin.Context) {
 	if c.Request.ContentLength > MaxBody {
 		writeError(c, errTooLarge)

@@ -37,11 +37,11 @@ func (h *receiptsAPI) showReceipt(c *gin.Context) {
 		Submitted: r.SubmittedDay.Format(time.DateOnly),
 		Note:      r.Note,
 		Followups: len(r.Followups),
-		CanAdd:    (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged,
+		CanAdd:    AcceptsFollowups(r),
+		AlertID:   LinkedAlertID(r),
 	}
-	if r.AlertID != "" && (r.Status == report.StatusApproved || r.Status == report.StatusMerged) {
-		v.AlertID = r.AlertID
-		v.AlertURL = h.baseURL + "/alerts/" + r.AlertID
+	if v.AlertID != "" {
+		v.AlertURL = h.baseURL + "/alerts/" + v.AlertID
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, v)

@@ -1,15 +1,13 @@
 package webapp
 
 import (
-	"encoding/base64"
 	"errors"
 	"net/http"
 	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/api"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -36,17 +34,10 @@ type alertsData struct {
 
 func (s *Site) listAlerts(c *gin.Context) {
 	p := s.newPage(c, "alerts.title")
-	f := store.AlertFilter{Limit: alertsPerPage + 1}
-	d := alertsData{Updated: p.Now}
-	// A filter value that is not a known code is ignored rather than refused: this is a form a
-	// person uses, and showing every alert is a better answer than an error page.
-	if k := report.Kind(c.Query("kind")); k.Valid() {
-		f.Kind, d.Kind = k, string(k)
-	}
-	if a := c.Query("area"); knownArea(s.deps.Areas, a) {
-		f.Area, d.Area = a, a
-	}
-	if t, id, ok := decodeCursor(c.Query("cursor")); ok {
+	kind, area := s.filterQuery(c)
+	f := store.AlertFilter{Kind: kind, Area: area, Limit: alertsPerPage + 1}
+	d := alertsData{Updated: p.Now, Kind: string(kind), Area: area}
+	if t, id, ok := api.DecodeCursor(c.Query("cursor")); ok {
 		f.AfterPublished, f.AfterID = t, id
 		d.FirstURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, ""))
 	}
@@ -58,7 +49,7 @@ func (s *Site) listAlerts(c *gin.Context) {
 	if len(alerts) > alertsPerPage {
 		last := alerts[alertsPerPage-1]
 		alerts = alerts[:alertsPerPage]
-		d.NextURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, encodeCursor(last.Published, last.ID)))
+		d.NextURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, api.EncodeCursor(last.Published, last.ID)))
 	}
 	d.Alerts = alerts
 	for _, k := range report.Kinds {
@@ -69,6 +60,21 @@ func (s *Site) listAlerts(c *gin.Context) {
 	}
 	p.Data = d
 	s.render(c, http.StatusOK, "alerts", p)
+}
+
+// filterQuery reads the kind and area filters of the alert pages. A value that is not a known
+// code is ignored rather than refused (the JSON API refuses it): these are forms a person uses,
+// and showing every alert is a better answer than an error page.
+func (s *Site) filterQuery(c *gin.Context) (report.Kind, string) {
+	kind := report.Kind(c.Query("kind"))
+	if !kind.Valid() {
+		kind = ""
+	}
+	area := c.Query("area")
+	if !api.KnownArea(s.deps.Areas, area) {
+		area = ""
+	}
+	return kind, area
 }
 
 func alertsQuery(path, kind, area, cursor string) string {
@@ -86,36 +92,6 @@ func alertsQuery(path, kind, area, cursor string) string {
 		return path
 	}
 	return path + "?" + q.Encode()
-}
-
-func knownArea(areas []report.Area, code string) bool {
-	for _, a := range areas {
-		if a.Code == code {
-			return true
-		}
-	}
-	return false
-}
-
-// Cursors are the publish time and id of the last alert shown, opaque to the visitor.
-func encodeCursor(t time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMilli(), 10) + "." + id))
-}
-
-func decodeCursor(s string) (time.Time, string, bool) {
-	if s == "" || len(s) > 100 {
-		return time.Time{}, "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, "", false
-	}
-	ms, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || !report.ValidID(id) {
-		return time.Time{}, "", false
-	}
-	return time.UnixMilli(n).UTC(), id, true
 }
 
 type alertData struct {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
 
@@ -59,14 +58,8 @@ type atomEntry struct {
 // the language asked for. Links are absolute, from HEADSUP_BASE_URL, as feed readers need.
 func (s *Site) showFeed(c *gin.Context) {
 	p := s.newPage(c, "feed.title")
-	f := store.AlertFilter{Limit: feedEntries}
-	if k := report.Kind(c.Query("kind")); k.Valid() {
-		f.Kind = k
-	}
-	if a := c.Query("area"); knownArea(s.deps.Areas, a) {
-		f.Area = a
-	}
-	alerts, err := s.deps.Store.PublishedAlerts(c.Request.Context(), f)
+	kind, area := s.filterQuery(c)
+	alerts, err := s.deps.Store.PublishedAlerts(c.Request.Context(), store.AlertFilter{Kind: kind, Area: area, Limit: feedEntries})
 	if err != nil {
 		s.fail(c, p, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"sort"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/report"
 )
 
 // shellAssets are the static files the service worker keeps from its install, so that a page
@@ -61,32 +62,41 @@ type manifestIcon struct {
 	Purpose string `json:"purpose,omitempty"`
 }
 
-// serveManifest describes the installed app with the configured name, which an organisation
-// may make neutral, and the neutral icon.
+// buildManifests encodes the web app manifest once per language at start-up: it describes the
+// installed app with the configured name, which an organisation may make neutral, and the
+// neutral icon, none of which changes while the server runs.
+func (s *Site) buildManifests() (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, lang := range report.Languages {
+		m := map[string]any{
+			"id":               "/",
+			"name":             s.deps.SiteName,
+			"short_name":       s.deps.SiteName,
+			"description":      s.catalog.text(lang, "manifest.description"),
+			"lang":             lang,
+			"start_url":        "/",
+			"scope":            "/",
+			"display":          "standalone",
+			"background_color": "#f7f5f0",
+			"theme_color":      "#1f3d4d",
+			"icons": []manifestIcon{
+				{Src: s.assets.url("icon.svg"), Sizes: "any", Type: "image/svg+xml"},
+				{Src: s.assets.url("icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
+				{Src: s.assets.url("icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "maskable"},
+			},
+		}
+		body, err := json.Marshal(m)
+		if err != nil {
+			return nil, fmt.Errorf("webapp: manifest %s: %w", lang, err)
+		}
+		out[lang] = body
+	}
+	return out, nil
+}
+
+// serveManifest serves the manifest in the visitor's language.
 func (s *Site) serveManifest(c *gin.Context) {
 	p := s.newPage(c, "")
-	m := map[string]any{
-		"id":               "/",
-		"name":             s.deps.SiteName,
-		"short_name":       s.deps.SiteName,
-		"description":      p.T("manifest.description"),
-		"lang":             p.Lang,
-		"start_url":        "/",
-		"scope":            "/",
-		"display":          "standalone",
-		"background_color": "#f7f5f0",
-		"theme_color":      "#1f3d4d",
-		"icons": []manifestIcon{
-			{Src: s.assets.url("icon.svg"), Sizes: "any", Type: "image/svg+xml"},
-			{Src: s.assets.url("icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
-			{Src: s.assets.url("icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "maskable"},
-		},
-	}
-	body, err := json.Marshal(m)
-	if err != nil {
-		s.fail(c, p, err)
-		return
-	}
 	c.Header("Cache-Control", "no-cache")
-	writeBody(c, http.StatusOK, "application/manifest+json; charset=utf-8", body)
+	writeBody(c, http.StatusOK, "application/manifest+json; charset=utf-8", s.manifests[p.Lang])
 }

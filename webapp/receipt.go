@@ -43,9 +43,9 @@ func (s *Site) renderReceipt(c *gin.Context, p *page, code string, d receiptData
 	}
 	d.Code, d.Kind, d.Status, d.Submitted, d.Note = code, r.Kind, r.Status, r.SubmittedDay, r.Note
 	d.Followups = len(r.Followups)
-	d.CanAdd = (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged
-	if r.AlertID != "" && (r.Status == report.StatusApproved || r.Status == report.StatusMerged) {
-		d.AlertURL = p.URL("/alerts/" + r.AlertID)
+	d.CanAdd = api.AcceptsFollowups(r)
+	if id := api.LinkedAlertID(r); id != "" {
+		d.AlertURL = p.URL("/alerts/" + id)
 	}
 	status := http.StatusOK
 	if d.TextError != "" {

@@ -42,9 +42,7 @@ func (s *Site) showSheet(c *gin.Context) {
 			}
 		}
 	}
-	if a := c.Query("area"); knownArea(s.deps.Areas, a) {
-		d.Area = a
-	}
+	_, d.Area = s.filterQuery(c) // the sheet is every kind, by area
 	alerts, err := s.deps.Store.PublishedAlerts(c.Request.Context(), store.AlertFilter{
 		Since: p.Now.AddDate(0, 0, -d.Days), Area: d.Area, Limit: sheetMax,
 	})

@@ -55,13 +55,14 @@ type Deps struct {
 
 // Site holds the parsed templates, the catalogs and the static files of the public site.
 type Site struct {
-	deps    Deps
-	log     *slog.Logger
-	now     func() time.Time
-	pages   map[string]*template.Template
-	catalog catalogs
-	assets  *assets
-	sw      []byte // the service worker with the asset list filled in
+	deps      Deps
+	log       *slog.Logger
+	now       func() time.Time
+	pages     map[string]*template.Template
+	catalog   catalogs
+	assets    *assets
+	sw        []byte            // the service worker with the asset list filled in
+	manifests map[string][]byte // the web app manifest, encoded once per language
 }
 
 // pageNames are the templates, one per page; each is parsed with the layout.
@@ -100,6 +101,9 @@ func New(d Deps) (*Site, error) {
 		return nil, err
 	}
 	if s.sw, err = s.buildServiceWorker(); err != nil {
+		return nil, err
+	}
+	if s.manifests, err = s.buildManifests(); err != nil {
 		return nil, err
 	}
 	for _, name := range pageNames {
