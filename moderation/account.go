@@ -90,6 +90,11 @@ func (a *Accounts) Reset(ctx context.Context, actor, name string) (string, error
 	if err != nil {
 		return "", err
 	}
+	return a.reset(ctx, actor, m)
+}
+
+// reset is Reset for an account already loaded, as the admin page has it.
+func (a *Accounts) reset(ctx context.Context, actor string, m *store.Moderator) (string, error) {
 	otp := newOneTimePassword()
 	if err := a.Store.ResetModerator(ctx, m.ID, hashPassword(a.hashing(), otp)); err != nil {
 		return "", err
@@ -97,7 +102,7 @@ func (a *Accounts) Reset(ctx context.Context, actor, name string) (string, error
 	if err := a.Store.DeleteSessionsOf(ctx, m.ID); err != nil {
 		return "", err
 	}
-	appendAudit(ctx, a.Store, a.Log, a.now(), actor, ActionAccountReset, name, "")
+	appendAudit(ctx, a.Store, a.Log, a.now(), actor, ActionAccountReset, m.Name, "")
 	return otp, nil
 }
 
@@ -107,6 +112,11 @@ func (a *Accounts) SetDisabled(ctx context.Context, actor, name string, disabled
 	if err != nil {
 		return err
 	}
+	return a.setDisabled(ctx, actor, m, disabled)
+}
+
+// setDisabled is SetDisabled for an account already loaded, as the admin page has it.
+func (a *Accounts) setDisabled(ctx context.Context, actor string, m *store.Moderator, disabled bool) error {
 	if err := a.Store.SetModeratorDisabled(ctx, m.ID, disabled); err != nil {
 		return err
 	}
@@ -117,7 +127,7 @@ func (a *Accounts) SetDisabled(ctx context.Context, actor, name string, disabled
 			return err
 		}
 	}
-	appendAudit(ctx, a.Store, a.Log, a.now(), actor, action, name, "")
+	appendAudit(ctx, a.Store, a.Log, a.now(), actor, action, m.Name, "")
 	return nil
 }
 

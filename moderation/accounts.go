@@ -55,18 +55,13 @@ func (s *server) addAccount(c *gin.Context) {
 
 // accountByID finds the account of the URL for the account actions.
 func (s *server) accountByID(c *gin.Context) (*store.Moderator, bool) {
-	m, err := s.store.Moderator(c.Request.Context(), c.Param("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.fail(c, err)
+	m, ok := loadByID(s, c, s.store.Moderator)
+	if !ok {
 		return nil, false
 	}
 	if m.ID == me(c).ID {
 		// Locking oneself out by mistake would leave an organisation with one admin stuck.
-		s.showMessage(c, http.StatusConflict, "Not on your own account", "Ask another admin, or use the command line on the server.", "Back to accounts", "/moderation/admin/accounts")
+		s.showMessage(c, http.StatusConflict, "Not on your own account", "You cannot disable or reset your own account. Ask another admin, or use the command line on the server.", "Back to accounts", "/moderation/admin/accounts")
 		return nil, false
 	}
 	return m, true
@@ -78,7 +73,7 @@ func (s *server) setDisabled(disabled bool) gin.HandlerFunc {
 		if !ok {
 			return
 		}
-		if err := s.accounts.SetDisabled(c.Request.Context(), me(c).Name, m.Name, disabled); err != nil {
+		if err := s.accounts.setDisabled(c.Request.Context(), me(c).Name, m, disabled); err != nil {
 			s.fail(c, err)
 			return
 		}
@@ -96,7 +91,7 @@ func (s *server) resetAccount(c *gin.Context) {
 	if !ok {
 		return
 	}
-	otp, err := s.accounts.Reset(c.Request.Context(), me(c).Name, m.Name)
+	otp, err := s.accounts.reset(c.Request.Context(), me(c).Name, m)
 	if err != nil {
 		s.fail(c, err)
 		return

@@ -88,7 +88,6 @@ func lowerFirst(s string) string { return string(s[0]+'a'-'A') + s[1:] }
 
 type alertData struct {
 	Alert      *report.Alert
-	Active     bool
 	Expired    bool
 	Progress   []Progress
 	Counters   []string
@@ -133,14 +132,14 @@ func (s *server) alertData(c *gin.Context, a *report.Alert) (*alertData, error) 
 	}
 	now := s.now()
 	d := &alertData{
-		Alert: a, Active: a.Status == report.AlertPublished && a.Expires.After(now),
+		Alert:    a,
 		Expired:  a.Status == report.AlertPublished && !a.Expires.After(now),
 		Progress: deliveryProgress(ds), Severities: report.Severities, Errors: map[string]string{},
 		Form: approveForm{Title: a.Title, Body: a.Body, Severity: a.Severity, Areas: a.Areas,
 			Expires: fmtDay(a.Expires.Add(-24 * time.Hour))},
-		MinExpiry: fmtDay(now.Add(24 * time.Hour)), MaxExpiry: fmtDay(now.Add(maxExpiry)),
 		PublicURL: s.baseURL + "/alerts/" + a.ID,
 	}
+	d.MinExpiry, d.MaxExpiry = expiryBounds(now)
 	seen := map[string]bool{}
 	for _, p := range d.Progress {
 		for k := range p.Counters {
@@ -161,12 +160,19 @@ func (s *server) showAlert(c *gin.Context) {
 	if !ok {
 		return
 	}
+	s.alertPage(c, http.StatusOK, a, func(*alertData) {})
+}
+
+// alertPage renders an alert's page; adjust sets what this response shows differently, such
+// as a refused form's values and errors.
+func (s *server) alertPage(c *gin.Context, status int, a *report.Alert, adjust func(*alertData)) {
 	d, err := s.alertData(c, a)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	s.render(c, http.StatusOK, "alert", a.Title, d)
+	adjust(d)
+	s.render(c, status, "alert", a.Title, d)
 }
 
 // alertProgress is the JSON the alert page polls for live delivery progress.
@@ -196,13 +202,9 @@ func (s *server) editAlert(c *gin.Context) {
 	form, ch, errs := s.parseAlertForm(c)
 	repush := c.PostForm("repush") == "1"
 	if len(errs) > 0 {
-		d, err := s.alertData(c, a)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		d.Form, d.Errors, d.Action, d.Repush = form, errs, "edit", repush
-		s.render(c, http.StatusBadRequest, "alert", a.Title, d)
+		s.alertPage(c, http.StatusBadRequest, a, func(d *alertData) {
+			d.Form, d.Errors, d.Action, d.Repush = form, errs, "edit", repush
+		})
 		return
 	}
 	// The version the form was loaded with: an edit of a stale page is refused, not merged.
@@ -277,13 +279,9 @@ func (s *server) extendAlert(c *gin.Context) {
 	ctx := c.Request.Context()
 	expires, msg := s.parseExpiry(c.PostForm("expires"))
 	if msg != "" {
-		d, err := s.alertData(c, a)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		d.Errors["extend"], d.Action = msg, "extend"
-		s.render(c, http.StatusBadRequest, "alert", a.Title, d)
+		s.alertPage(c, http.StatusBadRequest, a, func(d *alertData) {
+			d.Errors["extend"], d.Action = msg, "extend"
+		})
 		return
 	}
 	if _, err := s.store.ExtendAlert(ctx, a.ID, expires); err != nil {

@@ -3,6 +3,7 @@ package moderation
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -66,7 +67,7 @@ func (s *server) showAuditLog(c *gin.Context) {
 				q.Set(k, v)
 			}
 		}
-		q.Set("page", itoa(page))
+		q.Set("page", strconv.Itoa(page))
 		return "/moderation/admin/audit?" + q.Encode()
 	}
 	if len(entries) > auditPageSize {

@@ -201,11 +201,12 @@ func (s *server) changePassword(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	if next := s.nextStep(m); next == "/moderation/queue" {
+	next := s.nextStep(m)
+	if next == "/moderation/queue" {
 		s.completeSignIn(c, m)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, s.nextStep(m))
+	c.Redirect(http.StatusSeeOther, next)
 }
 
 type enrolData struct {

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -103,8 +104,12 @@ func fmtDay(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
-// pages maps each page's template file to its parsed set: layout plus the page, which defines
-// the "content" block the layout calls.
+// shared are the template files parsed with every page: the layout, and the form parts
+// several pages use.
+var shared = []string{"templates/layout.html", "templates/fields.html"}
+
+// pages maps each page's template file to its parsed set: the shared files plus the page,
+// which defines the "content" block the layout calls.
 var pages = func() map[string]*template.Template {
 	out := map[string]*template.Template{}
 	entries, err := fs.ReadDir(templateFS, "templates")
@@ -112,12 +117,12 @@ var pages = func() map[string]*template.Template {
 		panic(err)
 	}
 	for _, e := range entries {
-		name := e.Name()
-		if name == "layout.html" {
+		file := "templates/" + e.Name()
+		if slices.Contains(shared, file) {
 			continue
 		}
-		out[strings.TrimSuffix(name, ".html")] = template.Must(template.New(name).Funcs(funcs).
-			ParseFS(templateFS, "templates/layout.html", "templates/"+name))
+		out[strings.TrimSuffix(e.Name(), ".html")] = template.Must(template.New(e.Name()).Funcs(funcs).
+			ParseFS(templateFS, append(slices.Clone(shared), file)...))
 	}
 	return out
 }()
@@ -138,10 +143,9 @@ type page struct {
 // render writes a page. Pages are never cached: they hold raw reports and account details.
 func (s *server) render(c *gin.Context, status int, name, title string, data any) {
 	p := page{Title: title, SiteName: s.siteName, Data: data, Areas: s.areas, AreaNames: s.areaNames}
-	if m, ok := c.Get(ctxModerator); ok {
-		if sess, _ := c.Get(ctxFull); sess == true {
-			p.Me = m.(*store.Moderator)
-		}
+	// The navigation is only for a complete sign-in, not for a session between its steps.
+	if sess, ok := c.Get(ctxSession); ok && sess.(*store.Session).Full {
+		p.Me = me(c)
 	}
 	if n := notices[c.Query("done")]; n != "" {
 		p.Notice = n

@@ -266,22 +266,30 @@ func (s *server) showReport(c *gin.Context) {
 	if !ok {
 		return
 	}
+	s.reportPage(c, http.StatusOK, r, func(d *reportData) {
+		// Only on first sight: after a refused form the moderator's own choices stand.
+		for i := range d.Identifiers {
+			d.Identifiers[i].Check = d.Identifiers[i].Normalized != ""
+		}
+	})
+}
+
+// reportPage renders a report's page with the approval form pre-filled; adjust sets what this
+// response shows differently, such as a refused form's values and errors.
+func (s *server) reportPage(c *gin.Context, status int, r *report.Report, adjust func(*reportData)) {
 	d, err := s.reportData(c, r)
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	d.Form = s.defaultForm(r)
-	for i := range d.Identifiers {
-		d.Identifiers[i].Check = d.Identifiers[i].Normalized != ""
-	}
-	s.render(c, http.StatusOK, "report", "Report", d)
+	adjust(d)
+	s.render(c, status, "report", "Report", d)
 }
 
 func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, error) {
-	d := &reportData{Report: r, Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{},
-		MinExpiry: fmtDay(s.now().Add(24 * time.Hour)), MaxExpiry: fmtDay(s.now().Add(maxExpiry))}
 	now := s.now()
+	d := &reportData{Report: r, Form: s.defaultForm(r), Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{}}
+	d.MinExpiry, d.MaxExpiry = expiryBounds(now)
 	if r.ClaimedBy != "" && r.ClaimedUntil.After(now) {
 		d.HeldBy, d.HeldUntil = r.ClaimedBy, r.ClaimedUntil
 		d.Held = r.ClaimedBy == me(c).Name
@@ -371,6 +379,11 @@ func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
 // maxExpiry bounds how far ahead an alert may expire.
 const maxExpiry = 365 * 24 * time.Hour
 
+// expiryBounds are the dates an expiry field offers, matching what parseExpiry accepts.
+func expiryBounds(now time.Time) (earliest, latest string) {
+	return fmtDay(now.Add(24 * time.Hour)), fmtDay(now.Add(maxExpiry))
+}
+
 // parseExpiry reads a date field as the end of that day, UTC.
 func (s *server) parseExpiry(v string) (time.Time, string) {
 	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
@@ -406,7 +419,7 @@ func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange,
 	}
 	var areas []string
 	for _, a := range f.Areas {
-		if report.AreaName(s.areas, "en", a) == "" || !knownArea(s.areas, a) {
+		if !knownArea(s.areas, a) {
 			errs["areas"] = "Choose areas from the list."
 			break
 		}
@@ -470,13 +483,9 @@ func (s *server) approveReport(c *gin.Context) {
 		ids = append(ids, id)
 	}
 	if len(errs) > 0 {
-		d, err := s.reportData(c, r)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		d.Form, d.Identifiers, d.Errors, d.Action = form, choices, errs, "approve"
-		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
+			d.Form, d.Identifiers, d.Errors, d.Action = form, choices, errs, "approve"
+		})
 		return
 	}
 	now := s.now()
@@ -543,13 +552,9 @@ func (s *server) rejectReport(c *gin.Context) {
 		errs["note"] = fmt.Sprintf("The note can be at most %d characters.", maxNote)
 	}
 	if len(errs) > 0 {
-		d, err := s.reportData(c, r)
-		if err != nil {
-			s.fail(c, err)
-			return
-		}
-		d.Form, d.Errors, d.Action, d.RejectCode, d.RejectNote = s.defaultForm(r), errs, "reject", code, extra
-		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
+			d.Errors, d.Action, d.RejectCode, d.RejectNote = errs, "reject", code, extra
+		})
 		return
 	}
 	note := strings.TrimSpace(reason.Note + "\n\n" + extra)
@@ -584,13 +589,9 @@ func (s *server) mergeReport(c *gin.Context) {
 	alertID := c.PostForm("alert")
 	a, err := s.store.Alert(ctx, alertID)
 	if !report.ValidID(alertID) || errors.Is(err, store.ErrNotFound) || (err == nil && (a.Status != report.AlertPublished || a.Kind != r.Kind)) {
-		d, derr := s.reportData(c, r)
-		if derr != nil {
-			s.fail(c, derr)
-			return
-		}
-		d.Form, d.Errors, d.Action = s.defaultForm(r), map[string]string{"alert": "Choose a published alert of the same kind."}, "merge"
-		s.render(c, http.StatusBadRequest, "report", "Report", d)
+		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
+			d.Errors["alert"], d.Action = "Choose a published alert of the same kind.", "merge"
+		})
 		return
 	}
 	if err != nil {

@@ -34,7 +34,6 @@ const (
 const (
 	ctxModerator = "moderation.moderator"
 	ctxSession   = "moderation.session"
-	ctxFull      = "moderation.full"
 )
 
 // newToken returns a 256-bit random token and the SHA-256 under which it is stored.
@@ -148,30 +147,17 @@ func (s *server) refuseAnonymous(c *gin.Context) {
 // requireSession lets through any live session, complete or between sign-in steps: the steps
 // themselves and sign-out need no more.
 func (s *server) requireSession(c *gin.Context) {
-	sess, m, err := s.loadSession(c)
-	if err != nil {
-		s.fail(c, err)
+	sess, m, ok := s.liveSession(c)
+	if !ok {
 		return
 	}
-	if sess == nil {
-		s.refuseAnonymous(c)
-		return
-	}
-	c.Set(ctxSession, sess)
-	c.Set(ctxModerator, m)
-	c.Set(ctxFull, sess.Full)
-	c.Next()
+	admit(c, sess, m)
 }
 
 // requireModerator lets through a complete sign-in (password and second factor).
 func (s *server) requireModerator(c *gin.Context) {
-	sess, m, err := s.loadSession(c)
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	if sess == nil {
-		s.refuseAnonymous(c)
+	sess, m, ok := s.liveSession(c)
+	if !ok {
 		return
 	}
 	if !sess.Full {
@@ -183,9 +169,27 @@ func (s *server) requireModerator(c *gin.Context) {
 		s.refuseAnonymous(c)
 		return
 	}
+	admit(c, sess, m)
+}
+
+// liveSession loads the browser's session for the middleware; without one it has answered
+// the request and returns false.
+func (s *server) liveSession(c *gin.Context) (*store.Session, *store.Moderator, bool) {
+	sess, m, err := s.loadSession(c)
+	if err != nil {
+		s.fail(c, err)
+		return nil, nil, false
+	}
+	if sess == nil {
+		s.refuseAnonymous(c)
+		return nil, nil, false
+	}
+	return sess, m, true
+}
+
+func admit(c *gin.Context, sess *store.Session, m *store.Moderator) {
 	c.Set(ctxSession, sess)
 	c.Set(ctxModerator, m)
-	c.Set(ctxFull, true)
 	c.Next()
 }
 

@@ -13,8 +13,6 @@ import (
 // statsWeeks is how many weeks the statistics page covers.
 const statsWeeks = 12
 
-func itoa(n int) string { return strconv.Itoa(n) }
-
 // weekStart is the Monday of t's week, UTC.
 func weekStart(t time.Time) time.Time {
 	d := report.Day(t)
@@ -174,7 +172,7 @@ func (s *server) showStats(c *gin.Context) {
 	var areaCodes []string
 	for _, a := range s.areas {
 		areaCodes = append(areaCodes, a.Code)
-		areaNames = append(areaNames, report.AreaName(s.areas, "en", a.Code))
+		areaNames = append(areaNames, s.areaNames[a.Code])
 	}
 	for code := range perArea { // areas no longer configured still count
 		if !knownArea(s.areas, code) {
