@@ -34,8 +34,9 @@ func NewHTTPClient(tlsConfig *tls.Config) *http.Client {
 	}
 	return &http.Client{
 		Transport: tr,
-		// Also bounds the body read; each send has its own shorter deadline as well.
-		Timeout: 60 * time.Second,
+		// No Client.Timeout: every push carries its own deadline in its context (the
+		// dispatcher's SendTimeout), which bounds reading the answer too. A client-wide timeout
+		// would add a timer, a context and a goroutine to every request.
 		// A push service answers; it does not redirect. Following one would send the payload
 		// and our VAPID token somewhere else.
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },

@@ -239,13 +239,14 @@ func encryptWith(plaintext, uaPublic, authSecret []byte, padTo int, as *ecdh.Pri
 	if headerLen+size+tagLen > recordSize {
 		return nil, fmt.Errorf("payload of %d bytes does not fit one %d-byte record", len(plaintext), recordSize)
 	}
-	out := make([]byte, headerLen, headerLen+size+tagLen)
+	// One buffer for the body: the record is laid out after the header and sealed in place.
+	out := make([]byte, headerLen+size+tagLen)
 	copy(out, salt)
 	binary.BigEndian.PutUint32(out[16:], recordSize)
 	out[20] = byte(len(asPublic))
 	copy(out[21:], asPublic)
-	record := make([]byte, size) // zeros after the delimiter are the padding
+	record := out[headerLen : headerLen+size] // zeros after the delimiter are the padding
 	copy(record, plaintext)
 	record[len(plaintext)] = 0x02 // last (only) record
-	return gcm.Seal(out, nonce, record, nil), nil
+	return gcm.Seal(out[:headerLen], nonce, record, nil), nil
 }
