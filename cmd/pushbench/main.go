@@ -77,7 +77,7 @@ func run() error {
 	flag.StringVar(&delays, "delays", "0s,100ms", "comma-separated answer delays of the fake push service, one run each")
 	flag.IntVar(&c.workers, "workers", 0, "dispatcher workers and bare-loop concurrency (0 = batch × pipeline)")
 	flag.IntVar(&c.batch, "batch", 500, "dispatcher batch")
-	flag.IntVar(&c.pipeline, "pipeline", 2, "dispatcher batches in flight")
+	flag.IntVar(&c.pipeline, "pipeline", 3, "dispatcher batches in flight")
 	flag.StringVar(&c.fakepush, "fakepush", "", "fakepush binary (empty = go build ./cmd/fakepush)")
 	flag.StringVar(&c.dir, "dir", "", "data folder for the embedded database (empty = a temporary one)")
 	flag.BoolVar(&c.skipBare, "skip-bare", false, "skip the bare loops")
