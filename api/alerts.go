@@ -91,7 +91,7 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 		f.Kind = report.Kind(k)
 	}
 	if a := c.Query("area"); a != "" {
-		if !KnownArea(areas, a) {
+		if !report.KnownArea(areas, a) {
 			return f, bad("area", "is not one of the areas listed in /api/v1/meta.")
 		}
 		f.Area = a
@@ -120,17 +120,6 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 		f.AfterPublished, f.AfterID = t, id
 	}
 	return f, nil
-}
-
-// KnownArea reports whether code is one of the configured areas. The alert list here and the
-// public pages filter by it, so both accept the same codes.
-func KnownArea(areas []report.Area, code string) bool {
-	for _, a := range areas {
-		if a.Code == code {
-			return true
-		}
-	}
-	return false
 }
 
 // EncodeCursor makes the opaque page cursor (publish time and id of the last alert shown)

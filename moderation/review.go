@@ -419,7 +419,7 @@ func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange,
 	}
 	var areas []string
 	for _, a := range f.Areas {
-		if !knownArea(s.areas, a) {
+		if !report.KnownArea(s.areas, a) {
 			errs["areas"] = "Choose areas from the list."
 			break
 		}
@@ -435,15 +435,6 @@ func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange,
 		errs["expires"] = msg
 	}
 	return f, store.AlertChange{Title: title, Body: body, Severity: f.Severity, Areas: areas, Expires: expires}, errs
-}
-
-func knownArea(areas []report.Area, code string) bool {
-	for _, a := range areas {
-		if a.Code == code {
-			return true
-		}
-	}
-	return false
 }
 
 // approveReport publishes the moderator's alert and queues its push. The alert and its
@@ -599,7 +590,7 @@ func (s *server) mergeReport(c *gin.Context) {
 		return
 	}
 	var addAreas []string
-	if area := r.Common().Area; c.PostForm("add_area") == "1" && knownArea(s.areas, area) {
+	if area := r.Common().Area; c.PostForm("add_area") == "1" && report.KnownArea(s.areas, area) {
 		addAreas = []string{area}
 	}
 	if _, err := s.store.MergeIntoAlert(ctx, a.ID, addAreas); err != nil {

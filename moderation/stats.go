@@ -175,7 +175,7 @@ func (s *server) showStats(c *gin.Context) {
 		areaNames = append(areaNames, s.areaNames[a.Code])
 	}
 	for code := range perArea { // areas no longer configured still count
-		if !knownArea(s.areas, code) {
+		if !report.KnownArea(s.areas, code) {
 			areaCodes = append(areaCodes, code)
 			areaNames = append(areaNames, code)
 		}

@@ -120,7 +120,9 @@ func supportedLanguage(lang string) bool {
 	return false
 }
 
-func hasArea(areas []Area, code string) bool {
+// KnownArea reports whether code is one of the configured areas. Reports, the alert list, the
+// public pages and the moderation forms all check with it, so all accept the same codes.
+func KnownArea(areas []Area, code string) bool {
 	for _, a := range areas {
 		if a.Code == code {
 			return true

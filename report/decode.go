@@ -275,7 +275,7 @@ func decodeValue(f Field, raw json.RawMessage, areas []Area, now time.Time) (any
 			return nil, Problem{Code: ProblemUnknownOption}
 		}
 	case TypeArea:
-		if !hasArea(areas, s) {
+		if !KnownArea(areas, s) {
 			return nil, Problem{Code: ProblemUnknownOption}
 		}
 	case TypeDate:

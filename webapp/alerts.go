@@ -71,7 +71,7 @@ func (s *Site) filterQuery(c *gin.Context) (report.Kind, string) {
 		kind = ""
 	}
 	area := c.Query("area")
-	if !api.KnownArea(s.deps.Areas, area) {
+	if !report.KnownArea(s.deps.Areas, area) {
 		area = ""
 	}
 	return kind, area
