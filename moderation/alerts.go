@@ -114,12 +114,7 @@ func loadByID[T any](s *server, c *gin.Context, get func(context.Context, string
 		return nil, false
 	}
 	v, err := get(c.Request.Context(), id)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.fail(c, err)
+	if s.failedLookup(c, err) {
 		return nil, false
 	}
 	return v, true

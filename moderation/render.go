@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"html/template"
 	"io/fs"
 	"mime"
@@ -200,6 +201,20 @@ func (s *server) fail(c *gin.Context, err error) {
 	}
 	s.log.Error("moderation request failed", "route", c.FullPath(), "err", err)
 	s.showMessage(c, http.StatusInternalServerError, "Something went wrong", "The request failed on the server and was logged. Try again; if it keeps failing, tell the operator.", "", "")
+}
+
+// failedLookup answers a store error met on what the URL names, if there is one: "not found"
+// for a missing record, fail for anything else. It reports whether it answered.
+func (s *server) failedLookup(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, store.ErrNotFound):
+		s.notFound(c)
+	default:
+		s.fail(c, err)
+	}
+	return true
 }
 
 func (s *server) notFound(c *gin.Context) {

@@ -357,12 +357,7 @@ func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
 		return nil, false
 	}
 	cur, held, err := s.store.ClaimReport(c.Request.Context(), r.ID, me(c).Name, ClaimLease)
-	if errors.Is(err, store.ErrNotFound) {
-		s.notFound(c)
-		return nil, false
-	}
-	if err != nil {
-		s.fail(c, err)
+	if s.failedLookup(c, err) {
 		return nil, false
 	}
 	if !held {
@@ -559,13 +554,10 @@ func (s *server) rejectReport(c *gin.Context) {
 // decide records a decision and answers the conflicts; a non-nil error has been answered.
 func (s *server) decide(c *gin.Context, id string, d store.Decision) error {
 	err := s.store.DecideReport(c.Request.Context(), id, me(c).Name, d)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		s.notFound(c)
-	case errors.Is(err, store.ErrConflict):
+	if errors.Is(err, store.ErrConflict) {
 		s.showMessage(c, http.StatusConflict, "Already decided", "Someone else decided this report meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
-	case err != nil:
-		s.fail(c, err)
+	} else {
+		s.failedLookup(c, err)
 	}
 	return err
 }
