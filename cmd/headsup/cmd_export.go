@@ -5,10 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"slices"
-
-	"github.com/headsup/headsup/config"
 
 	"github.com/headsup/headsup/store"
 )
@@ -20,16 +17,10 @@ type exportLine struct {
 }
 
 func runExport(ctx context.Context, env *environment, args []string) error {
-	fs := newFlags(env, "export", true)
-	if helped, err := parseNoArgs(fs, args); helped || err != nil {
-		return err
-	}
-	db, err := openForCommand(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.close()
-	s := db.store
+	return withDatabase(ctx, env, "export", args, func(a *app) error { return export(ctx, env, a.store) })
+}
+
+func export(ctx context.Context, env *environment, s *store.Store) error {
 	w := bufio.NewWriter(env.stdout)
 	n := 0
 	for _, col := range store.Exportable {
@@ -54,16 +45,10 @@ func runExport(ctx context.Context, env *environment, args []string) error {
 }
 
 func runImport(ctx context.Context, env *environment, args []string) error {
-	fs := newFlags(env, "import", true)
-	if helped, err := parseNoArgs(fs, args); helped || err != nil {
-		return err
-	}
-	db, err := openForCommand(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer db.close()
-	s := db.store
+	return withDatabase(ctx, env, "import", args, func(a *app) error { return importLines(ctx, env, a.store) })
+}
+
+func importLines(ctx context.Context, env *environment, s *store.Store) error {
 	sc := bufio.NewScanner(env.stdin)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	n := 0
@@ -87,18 +72,11 @@ func runImport(ctx context.Context, env *environment, args []string) error {
 	return nil
 }
 
-// commandDB is what a one-off command works with: the configuration, a logger and the
-// database, opened the way the server opens it.
-type commandDB struct {
-	cfg   config.Config
-	log   *slog.Logger
-	store *store.Store
-	close func()
-}
-
-// openForCommand loads the configuration and opens the database for a one-off command. With
-// the embedded database this works while a server runs on the same data folder.
-func openForCommand(ctx context.Context, env *environment) (*commandDB, error) {
+// openForCommand loads the configuration and opens the database for a one-off command, the
+// way the server opens it: an app with only its configuration, logger and database, closed
+// with close. With the embedded database this works while a server runs on the same data
+// folder.
+func openForCommand(ctx context.Context, env *environment) (*app, error) {
 	cfg, err := loadConfig(env)
 	if err != nil {
 		return nil, err
@@ -108,6 +86,20 @@ func openForCommand(ctx context.Context, env *environment) (*commandDB, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, log: log, store: s, embedded: emb}
-	return &commandDB{cfg: cfg, log: log, store: s, close: func() { a.close(context.Background()) }}, nil
+	return &app{cfg: cfg, log: log, store: s, embedded: emb}, nil
+}
+
+// withDatabase runs a command that takes no arguments (export, import, purge, vapid) against
+// the database: flags and -h first, then the database is opened for run and closed after it.
+func withDatabase(ctx context.Context, env *environment, name string, args []string, run func(a *app) error) error {
+	fs := newFlags(env, name, true)
+	if helped, err := parseNoArgs(fs, args); helped || err != nil {
+		return err
+	}
+	a, err := openForCommand(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer a.close(context.Background())
+	return run(a)
 }

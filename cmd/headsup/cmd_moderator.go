@@ -61,12 +61,12 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 		}
 	}
 
-	db, err := openForCommand(ctx, env)
+	a, err := openForCommand(ctx, env)
 	if err != nil {
 		return err
 	}
-	defer db.close()
-	cfg, log, s := db.cfg, db.log, db.store
+	defer a.close(context.Background())
+	cfg, log, s := a.cfg, a.log, a.store
 	accounts := &moderation.Accounts{Store: s, Log: log}
 	signIn := cfg.BaseURL + "/moderation/login"
 

@@ -37,7 +37,7 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	if _, err := s.SettingOrCreate(ctx, "vapid_private_key", "secret-key"); err != nil {
 		t.Fatal(err)
 	}
-	db.close()
+	db.close(ctx)
 
 	var dump, errOut bytes.Buffer
 	if err := run(ctx, []string{"export"}, envFor(from), nil, &dump, &errOut); err != nil {
@@ -57,7 +57,7 @@ func TestExportThenImportMovesAlertsAndSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db2.close()
+	defer db2.close(ctx)
 	s2 := db2.store
 	got, err := s2.Alert(ctx, alert.ID)
 	if err != nil {
