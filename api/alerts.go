@@ -14,7 +14,7 @@ import (
 
 // alertsAPI serves published alerts.
 type alertsAPI struct {
-	store   *store.Store
+	store   store.Alerts
 	areas   []report.Area
 	baseURL string
 }

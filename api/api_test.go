@@ -22,7 +22,7 @@ import (
 // testServer is the API on a fresh database, with its logs captured.
 type testServer struct {
 	engine *gin.Engine
-	store  *store.Store
+	store  store.Store
 	intake *Intake
 	logs   *syncBuffer
 }
@@ -48,8 +48,14 @@ var testNow = time.Date(2026, 11, 25, 15, 4, 5, 0, time.UTC)
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	s := storetest.New(t)
-	s.Now = func() time.Time { return testNow }
+	return newTestServerOn(t, storetest.New(t))
+}
+
+// newTestServerOn is newTestServer on a given engine's database, for tests about what each
+// engine stores.
+func newTestServerOn(t *testing.T, s store.Store) *testServer {
+	t.Helper()
+	s.SetClock(func() time.Time { return testNow })
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }

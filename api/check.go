@@ -27,7 +27,7 @@ type checkResponse struct {
 
 // CheckIdentifier normalises an identifier, hashes it with the identifier key and returns the
 // published bad-date alerts holding that hash. Both the API and the check page use it.
-func CheckIdentifier(ctx context.Context, s *store.Store, key []byte, typ, value string) ([]report.Alert, error) {
+func CheckIdentifier(ctx context.Context, s store.Alerts, key []byte, typ, value string) ([]report.Alert, error) {
 	normalized, err := report.NormalizeIdentifier(typ, value)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,7 @@ import (
 // or the plain HTML forms that work without JavaScript: both call these methods, so the rules
 // (validation, proof of work, rate limits, receipts) exist once.
 type Intake struct {
-	Store    *store.Store
+	Store    store.Store
 	Areas    []report.Area
 	Proofs   *altcha.Issuer
 	Receipts ReceiptKey

@@ -95,7 +95,10 @@ func TestProofOfWork(t *testing.T) {
 	if e := decodeJSON[errorResponse](t, w); w.Code != 400 || e.Error.Code != "invalid_proof" {
 		t.Fatalf("garbage proof: %d %s", w.Code, w.Body)
 	}
-	ids, _ := ts.store.AllReportIDs(context.Background())
+	ids, err := ts.store.AllReportIDs(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ids) != 1 {
 		t.Fatalf("%d reports stored, want only the first", len(ids))
 	}
@@ -176,8 +179,8 @@ func TestBadInputIsRefusedClearly(t *testing.T) {
 			}
 		})
 	}
-	if ids, _ := ts.store.AllReportIDs(context.Background()); len(ids) != 0 {
-		t.Fatalf("bad input stored %d reports", len(ids))
+	if ids, err := ts.store.AllReportIDs(context.Background()); err != nil || len(ids) != 0 {
+		t.Fatalf("bad input stored %d reports (err %v)", len(ids), err)
 	}
 }
 

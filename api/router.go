@@ -9,7 +9,7 @@ import (
 
 // Deps is what the API needs from the wiring function.
 type Deps struct {
-	Store          *store.Store
+	Store          store.Store
 	Intake         *Intake
 	Push           *push.Service
 	BaseURL        string

@@ -13,12 +13,18 @@ import (
 	"github.com/headsup/headsup/push"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
 )
 
 // newPushTestServer is the API with a push service, on a fresh database.
 func newPushTestServer(t *testing.T) *testServer {
 	t.Helper()
-	ts := newTestServer(t)
+	return newPushTestServerOn(t, storetest.New(t))
+}
+
+func newPushTestServerOn(t *testing.T, s store.Store) *testServer {
+	t.Helper()
+	ts := newTestServerOn(t, s)
 	keys, err := push.GenerateVAPIDKeys()
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +70,15 @@ func validSubscription(t *testing.T, endpoint string) map[string]any {
 
 const fcmEndpoint = "https://fcm.googleapis.com/fcm/send/dQw4w9WgXcQ:APA91bH"
 
+// TestSubscribeChangeAndStop runs on every engine: replacing, changing and deleting by token
+// are each engine's own.
 func TestSubscribeChangeAndStop(t *testing.T) {
-	ts := newPushTestServer(t)
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) { testSubscribeChangeAndStop(t, newPushTestServerOn(t, eng.New(t))) })
+	}
+}
+
+func testSubscribeChangeAndStop(t *testing.T, ts *testServer) {
 	ctx := context.Background()
 	body := validSubscription(t, fcmEndpoint)
 	w := ts.request(t, "POST", "/api/v1/subscriptions", body)
@@ -83,7 +96,10 @@ func TestSubscribeChangeAndStop(t *testing.T) {
 	if !sub.Discreet || sub.Lang != "es" || sub.MinSeverity != report.SeverityWarning || len(sub.Areas) != 2 {
 		t.Errorf("stored %+v (discreet must default to true)", sub)
 	}
-	dump, _ := ts.store.DumpCollection(ctx, "subscriptions")
+	dump, err := ts.store.DumpCollection(ctx, "subscriptions")
+	if err != nil || len(dump) != 1 {
+		t.Fatalf("subscriptions dump: %d records, %v", len(dump), err)
+	}
 	if strings.Contains(strings.Join(dump, ""), created.Token) {
 		t.Error("the token is stored in clear")
 	}
@@ -94,8 +110,8 @@ func TestSubscribeChangeAndStop(t *testing.T) {
 	if again.ID != created.ID || again.Token == created.Token {
 		t.Errorf("resubscribe gave %+v, first %+v", again, created)
 	}
-	if dump, _ := ts.store.DumpCollection(ctx, "subscriptions"); len(dump) != 1 {
-		t.Errorf("%d subscription records after subscribing twice", len(dump))
+	if dump, err := ts.store.DumpCollection(ctx, "subscriptions"); err != nil || len(dump) != 1 {
+		t.Errorf("%d subscription records after subscribing twice (err %v)", len(dump), err)
 	}
 
 	path := "/api/v1/subscriptions/" + created.ID
@@ -217,7 +233,7 @@ func TestSubscriptionValidation(t *testing.T) {
 			t.Errorf("%s: %d", bad, w.Code)
 		}
 	}
-	if dump, _ := ts.store.DumpCollection(context.Background(), "subscriptions"); len(dump) != 4 {
-		t.Errorf("%d records stored; only the 4 accepted subscriptions should be", len(dump))
+	if dump, err := ts.store.DumpCollection(context.Background(), "subscriptions"); err != nil || len(dump) != 4 {
+		t.Errorf("%d records stored; only the 4 accepted subscriptions should be (err %v)", len(dump), err)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // Accounts manages moderator accounts. The command line (`headsup moderator …`) and the admin
 // page both use it, so the rules and the audit entries are the same either way.
 type Accounts struct {
-	Store *store.Store
+	Store store.Store
 	// Hashing is the argon2id cost; zero is ProductionHashing.
 	Hashing HashParams
 	Now     func() time.Time

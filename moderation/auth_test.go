@@ -162,7 +162,10 @@ func (h *harness) dumpAll(except string) string {
 		}
 		for _, have := range names {
 			if have == n {
-				docs, _ := h.store.DumpCollection(ctx, n)
+				docs, err := h.store.DumpCollection(ctx, n)
+				if err != nil {
+					h.t.Fatal(err)
+				}
 				b.WriteString(n + ":" + strings.Join(docs, ",") + "\n")
 			}
 		}
@@ -207,7 +210,10 @@ func TestSessionCookieAndRotation(t *testing.T) {
 		t.Fatalf("full session refused: %d", w.Code)
 	}
 	// Stored hashed: the database never holds a token a copy of it could replay.
-	docs, _ := h.store.DumpCollection(context.Background(), "sessions")
+	docs, err := h.store.DumpCollection(context.Background(), "sessions")
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("sessions dump: %d records, %v", len(docs), err)
+	}
 	for _, d := range docs {
 		if strings.Contains(d, full.Value) || strings.Contains(d, a.cookie) {
 			t.Fatalf("session token stored in the clear: %s", d)

@@ -45,7 +45,7 @@ func (c *clock) Add(d time.Duration) {
 
 type harness struct {
 	t        *testing.T
-	store    *store.Store
+	store    store.Store
 	engine   *gin.Engine
 	clock    *clock
 	accounts *moderation.Accounts
@@ -54,9 +54,15 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	s := storetest.New(t)
+	return newHarnessOn(t, storetest.New(t))
+}
+
+// newHarnessOn is newHarness on a given engine's database, for the decisions each engine
+// writes its own way (one transaction, or idempotent steps).
+func newHarnessOn(t *testing.T, s store.Store) *harness {
+	t.Helper()
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC)}
-	s.Now = clk.Now
+	s.SetClock(clk.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e, err := api.NewEngine(api.EngineOptions{Logger: log})
 	if err != nil {

@@ -17,7 +17,7 @@ import (
 
 // Deps is what the moderation pages need from the wiring function.
 type Deps struct {
-	Store    *store.Store
+	Store    store.Store
 	Areas    []report.Area
 	BaseURL  string
 	SiteName string
@@ -37,7 +37,7 @@ type Deps struct {
 
 // server holds the moderation handlers' dependencies.
 type server struct {
-	store        *store.Store
+	store        store.Store
 	areas        []report.Area
 	baseURL      string
 	siteName     string
@@ -85,10 +85,18 @@ func (s *server) audit(ctx context.Context, actor, action, target, detail string
 	appendAudit(ctx, s.store, s.log, s.now(), actor, action, target, detail)
 }
 
-func appendAudit(ctx context.Context, st *store.Store, log *slog.Logger, at time.Time, actor, action, target, detail string) {
-	err := st.AppendAudit(context.WithoutCancel(ctx), store.AuditEntry{
-		ID: report.NewID(), Time: at, Actor: actor, Action: action, Target: target, Detail: detail,
-	})
+// auditEntry is the entry s.audit would append now; actions the store writes together with
+// their audit entry (approve, merge) are given it to write in the same step.
+func (s *server) auditEntry(actor, action, target, detail string) store.AuditEntry {
+	return newAuditEntry(s.now(), actor, action, target, detail)
+}
+
+func newAuditEntry(at time.Time, actor, action, target, detail string) store.AuditEntry {
+	return store.AuditEntry{ID: report.NewID(), Time: at, Actor: actor, Action: action, Target: target, Detail: detail}
+}
+
+func appendAudit(ctx context.Context, st store.Audit, log *slog.Logger, at time.Time, actor, action, target, detail string) {
+	err := st.AppendAudit(context.WithoutCancel(ctx), newAuditEntry(at, actor, action, target, detail))
 	if err != nil && log != nil {
 		log.Error("audit entry not written", "action", action, "err", err)
 	}

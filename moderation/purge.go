@@ -10,12 +10,14 @@ import (
 )
 
 // Purger deletes what is kept only for a while: the raw text of decided reports after the
-// retention period, spent proof-of-work records, and dead sessions. FerretDB has no TTL
+// retention period, spent proof-of-work records, and dead sessions. No engine relies on TTL
 // indexes, so this runs as a loop in the server and as `headsup purge`.
 type Purger struct {
-	Store     *store.Store
+	Store     store.Store
 	Retention time.Duration
 	Log       *slog.Logger
+	// Now is the clock the cut-offs are measured from; nil is time.Now. Tests move it.
+	Now func() time.Time
 }
 
 // PurgeResult says how much one pass removed.
@@ -35,7 +37,10 @@ func (p *Purger) Once(ctx context.Context) (PurgeResult, error) {
 			first = err
 		}
 	}
-	now := p.Store.Now()
+	now := time.Now()
+	if p.Now != nil {
+		now = p.Now()
+	}
 	var err error
 	res.Reports, err = p.Store.PurgeDecidedReports(ctx, now.Add(-p.Retention))
 	keep(err)

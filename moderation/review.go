@@ -432,9 +432,8 @@ func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange,
 	return f, store.AlertChange{Title: title, Body: body, Severity: f.Severity, Areas: areas, Expires: expires}, errs
 }
 
-// approveReport publishes the moderator's alert and queues its push. The alert and its
-// delivery job are written before the report is marked approved, so a crash in between leaves
-// a report still in the queue rather than an approval without a push.
+// approveReport publishes the moderator's alert, queues its push and records the decision in
+// one store call: all of it or, when the report was decided or withdrawn meanwhile, none.
 func (s *server) approveReport(c *gin.Context) {
 	r, ok := s.holdForDecision(c)
 	if !ok {
@@ -481,24 +480,15 @@ func (s *server) approveReport(c *gin.Context) {
 		IncidentDay: common.IncidentDay(), TimeBand: common.TimeBand, Published: now, Updated: now, Expires: ch.Expires,
 		Status: report.AlertPublished, ReportCount: 1, Identifiers: ids,
 	}
-	if err := s.store.CreateAlert(ctx, a); err != nil {
-		s.fail(c, err)
+	d := store.Decision{Status: report.StatusApproved, Note: noteApproved, AlertID: a.ID}
+	err := s.store.ApproveReport(ctx, r.ID, me(c).Name, a, d, s.auditEntry(me(c).Name, ActionApprove, r.ID, "alert="+a.ID))
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// The reporter withdrew it, or the lease was lost, after the form was checked.
+		s.showMessage(c, http.StatusConflict, "Already decided or withdrawn", "Already decided or withdrawn, nothing was published: someone else decided this report or the reporter withdrew it meanwhile.", "Back to the queue", "/moderation/queue")
 		return
 	}
-	if err := s.store.EnqueueDelivery(ctx, a.ID, a.Version, false); err != nil {
-		s.fail(c, err)
-		return
-	}
-	err := s.store.DecideReport(ctx, r.ID, me(c).Name, store.Decision{Status: report.StatusApproved, Note: noteApproved, AlertID: a.ID})
-	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
-		s.fail(c, err)
-		return
-	}
-	s.audit(ctx, me(c).Name, ActionApprove, r.ID, "alert="+a.ID)
 	if err != nil {
-		// The reporter withdrew it, or the lease was lost, in the instant between: the alert
-		// is out, which is what the moderator chose; say so rather than hide it.
-		s.showMessage(c, http.StatusConflict, "Published, but the report changed", "The alert was published, but meanwhile the report was withdrawn or decided by someone else. Check the alert and retract it if it is not wanted.", "Open the alert", "/moderation/alerts/"+a.ID)
+		s.fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=approved")
@@ -585,17 +575,17 @@ func (s *server) mergeReport(c *gin.Context) {
 	if area := r.Common().Area; c.PostForm("add_area") == "1" && report.KnownArea(s.areas, area) {
 		addAreas = []string{area}
 	}
-	if _, err := s.store.MergeIntoAlert(ctx, a.ID, addAreas); err != nil {
-		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-			s.showMessage(c, http.StatusConflict, "Alert changed", "The alert was retracted meanwhile. Nothing was changed.", "Back to the report", "/moderation/reports/"+r.ID)
-			return
-		}
+	d := store.Decision{Status: report.StatusMerged, Note: noteMerged, AlertID: a.ID}
+	_, err = s.store.MergeReport(ctx, r.ID, me(c).Name, a.ID, addAreas, d, s.auditEntry(me(c).Name, ActionMerge, r.ID, "alert="+a.ID))
+	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+		// Between the check above and the merge: the alert was retracted, or the report
+		// decided by someone else or withdrawn. The store changed nothing.
+		s.showMessage(c, http.StatusConflict, "Alert or report changed", "The alert was retracted, or the report was decided or withdrawn, meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
+		return
+	}
+	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	if err := s.decide(c, r.ID, store.Decision{Status: report.StatusMerged, Note: noteMerged, AlertID: a.ID}); err != nil {
-		return
-	}
-	s.audit(ctx, me(c).Name, ActionMerge, r.ID, "alert="+a.ID)
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=merged")
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/headsup/headsup/moderation"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
 )
 
 func TestQueueAndReportPage(t *testing.T) {
@@ -84,8 +85,15 @@ func TestQueueAndReportPage(t *testing.T) {
 	}
 }
 
+// TestApprovePublishesAlertAndDelivery runs on every engine: approving writes several records,
+// in one transaction on one and in steps on the other.
 func TestApprovePublishesAlertAndDelivery(t *testing.T) {
-	h := newHarness(t)
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) { testApprovePublishesAlertAndDelivery(t, newHarnessOn(t, eng.New(t))) })
+	}
+}
+
+func testApprovePublishesAlertAndDelivery(t *testing.T, h *harness) {
 	a := h.signUp("ana", "moderator")
 	r := h.addReport("He hit me and took my phone.")
 	ctx := context.Background()
@@ -105,8 +113,8 @@ func TestApprovePublishesAlertAndDelivery(t *testing.T) {
 			t.Errorf("error %q not shown", want)
 		}
 	}
-	if list, _ := h.store.ModerationAlerts(ctx, store.AlertsActive, "", 0, 10); len(list) != 0 {
-		t.Fatal("an invalid approval published something")
+	if list, err := h.store.ModerationAlerts(ctx, store.AlertsActive, "", 0, 10); err != nil || len(list) != 0 {
+		t.Fatalf("an invalid approval published %d alerts (err %v)", len(list), err)
 	}
 
 	id := h.approve(a, r.ID, approveForm("Violent client near the station", "Tall man, grey sedan.\nTook a phone."))
@@ -139,11 +147,14 @@ func TestApprovePublishesAlertAndDelivery(t *testing.T) {
 		t.Fatalf("second approval = %d", w.Code)
 	}
 	// The audit log has the decision and none of the report's words.
-	log, _ := h.store.AuditLog(ctx, store.AuditFilter{Action: moderation.ActionApprove})
-	if len(log) != 1 || log[0].Actor != "ana" || log[0].Target != r.ID {
+	log, err := h.store.AuditLog(ctx, store.AuditFilter{Action: moderation.ActionApprove})
+	if err != nil || len(log) != 1 || log[0].Actor != "ana" || log[0].Target != r.ID {
 		t.Fatalf("audit = %+v", log)
 	}
-	docs, _ := h.store.DumpCollection(ctx, "audit")
+	docs, err := h.store.DumpCollection(ctx, "audit")
+	if err != nil || len(docs) == 0 {
+		t.Fatalf("audit dump: %d entries, %v", len(docs), err)
+	}
 	for _, d := range docs {
 		if strings.Contains(d, "phone") && strings.Contains(d, "took") || strings.Contains(d, "Ward") || strings.Contains(d, "555") {
 			t.Fatalf("report content in the audit log: %s", d)
@@ -151,8 +162,14 @@ func TestApprovePublishesAlertAndDelivery(t *testing.T) {
 	}
 }
 
+// TestRejectAndMerge runs on every engine, as approving does.
 func TestRejectAndMerge(t *testing.T) {
-	h := newHarness(t)
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) { testRejectAndMerge(t, newHarnessOn(t, eng.New(t))) })
+	}
+}
+
+func testRejectAndMerge(t *testing.T, h *harness) {
 	a := h.signUp("ana", "moderator")
 	ctx := context.Background()
 
@@ -420,7 +437,7 @@ func TestPurger(t *testing.T) {
 	ctx := context.Background()
 	r := h.addReport("raw words to be purged")
 	h.approve(a, r.ID, approveForm("Alert", "Body"))
-	p := &moderation.Purger{Store: h.store, Retention: 30 * 24 * time.Hour}
+	p := &moderation.Purger{Store: h.store, Retention: 30 * 24 * time.Hour, Now: h.clock.Now}
 	if res, err := p.Once(ctx); err != nil || res.Reports != 0 {
 		t.Fatalf("purge before retention: %+v %v", res, err)
 	}

@@ -249,9 +249,9 @@ type jobRun struct {
 	refused  [600]atomic.Int64 // final refusals by status, for the end-of-job log
 	warned   [600]atomic.Bool
 	stopped  bool
-	// writeMu serialises this dispatcher's writes to the job: FerretDB v1 applies an update by
-	// rewriting the whole document it read, so a lease renewal racing a checkpoint could
-	// otherwise put the previous checkpoint back.
+	// writeMu serialises this dispatcher's writes to the job: an engine may apply an update by
+	// rewriting the whole record it read (FerretDB, which the MongoDB engine's tests run on),
+	// so a lease renewal racing a checkpoint could otherwise put the previous checkpoint back.
 	writeMu  sync.Mutex
 	released bool // the lease was given back; nothing to renew
 }
@@ -412,9 +412,6 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 					r.drainAndRelease(now.Add(d.o.Poll))
 					return
 				}
-				if b.restarted {
-					d.svc.log.Warn("push: resume point of a delivery job was deleted; walking again from the start", "job", job.ID)
-				}
 				subs = b.subs
 				walkEnded = len(subs) == 0
 			}
@@ -459,23 +456,20 @@ func (r *jobRun) run(m store.SubscriptionMatch) {
 
 // walkBatch is one batch read ahead from the database.
 type walkBatch struct {
-	subs      []store.Subscription
-	restarted bool
-	err       error
+	subs []store.Subscription
+	err  error
 }
 
 // prefetch reads the walk one batch ahead in its own goroutine, so that reading the next batch
-// (the embedded database decodes every document in Go) overlaps with sending the current
-// ones instead of leaving the workers idle. At most one batch waits, so memory stays bounded.
+// overlaps with sending the current ones instead of leaving the workers idle. At most one batch waits, so memory stays bounded.
 // The goroutine closes the walk; it ends when the walk does or the job's context is cancelled.
-func (r *jobRun) prefetch(walk *store.SubscriptionWalk) <-chan walkBatch {
+func (r *jobRun) prefetch(walk store.SubscriptionWalk) <-chan walkBatch {
 	ch := make(chan walkBatch, 1)
 	go func() {
 		defer walk.Close(context.WithoutCancel(r.ctx))
 		for {
 			subs, err := walk.Next(r.ctx, r.d.o.Batch)
-			b := walkBatch{subs: subs, restarted: walk.Restarted, err: err}
-			walk.Restarted = false
+			b := walkBatch{subs: subs, err: err}
 			select {
 			case ch <- b:
 			case <-r.ctx.Done():
@@ -540,7 +534,6 @@ type batch struct {
 	sent, gone int64
 	failed     int64
 	aborted    bool
-	gones      map[string]bool
 	again      []store.DeliveryRetry
 }
 
@@ -589,10 +582,6 @@ func (b *batch) record(t *task, o outcome) {
 		b.sent++
 	case outGone:
 		b.gone++
-		if b.gones == nil {
-			b.gones = map[string]bool{}
-		}
-		b.gones[t.retry.SubscriptionID] = true
 	case outFailed:
 		b.failed++
 	case outAborted:
@@ -639,13 +628,8 @@ func (r *jobRun) commit() bool {
 	job.Reached += int64(len(b.subs))
 	r.pending = append(r.pending, b.again...)
 	if n := len(b.subs); n > 0 {
+		// Walks resume strictly after this id, whether or not it still exists.
 		job.Position = store.WalkPosition{After: b.subs[n-1].ID}
-		// The last few ids that still exist mark where a FerretDB walk resumes.
-		for i := n - 1; i >= 0 && len(job.Position.Markers) < 8; i-- {
-			if !b.gones[b.subs[i].ID] {
-				job.Position.Markers = append([]string{b.subs[i].ID}, job.Position.Markers...)
-			}
-		}
 	}
 	return r.save(r.d.o.Now().Add(r.d.o.Lease))
 }

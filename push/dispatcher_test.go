@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -12,13 +13,23 @@ import (
 	"github.com/headsup/headsup/push/pushtest"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
 )
 
 // TestFanOut sends one alert to a mix of subscriptions and checks what each browser could
-// read: the fake decrypts every message with the subscription's own keys.
+// read: the fake decrypts every message with the subscription's own keys. It runs on every
+// engine: which subscriptions a walk finds, and that a gone one is deleted, is each engine's own.
 func TestFanOut(t *testing.T) {
 	t.Parallel()
-	e := newTestEnv(t, pushtest.Options{})
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			testFanOut(t, newTestEnvOn(t, pushtest.Options{}, eng.New(t)))
+		})
+	}
+}
+
+func testFanOut(t *testing.T, e *testEnv) {
 	ward1 := []string{"ward-1"}
 	var (
 		detailed, discreet, none, gone, flaky []int
@@ -351,4 +362,63 @@ func TestPayloadIsSmall(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestResumeAfterDeletedSubscription: a job resumes strictly after its checkpoint even when the
+// subscription it names was deleted since (its push service said 410): nobody before it is sent
+// to again and nobody after it is skipped. It runs on every engine, each walking its own way.
+func TestResumeAfterDeletedSubscription(t *testing.T) {
+	t.Parallel()
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			t.Parallel()
+			e := newTestEnvOn(t, pushtest.Options{NoPayloads: true}, eng.New(t))
+			const n = 30
+			e.subscribeMany(0, n)
+			byID := map[string]int{}
+			var ids []string
+			for i := range n {
+				id := store.SubscriptionID(e.fake.Subscription(i).Endpoint)
+				byID[id] = i
+				ids = append(ids, id)
+			}
+			slices.Sort(ids)
+			a := e.publish(report.DrugAlert, report.SeverityWarning, []string{"ward-1"}, "t", "b")
+			ctx := context.Background()
+
+			// A dispatcher checkpointed after the 10th subscription and stopped; that
+			// subscription was then deleted.
+			job, err := e.st.ClaimDelivery(ctx, "earlier", time.Minute)
+			if err != nil || job.ID != jobID(a) {
+				t.Fatalf("claim: %v %v", job, err)
+			}
+			job.State, job.Position, job.Reached, job.Sent = store.DeliveryRunning, store.WalkPosition{After: ids[9]}, 10, 10
+			if err := e.st.SaveDeliveryProgress(ctx, "earlier", job, time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := e.st.DeleteGoneSubscription(ctx, e.fake.Subscription(byID[ids[9]]).Endpoint); err != nil || !ok {
+				t.Fatalf("delete: %v %v", ok, err)
+			}
+
+			d := e.dispatcher(DispatcherOptions{Batch: 7})
+			d.Start(ctx)
+			defer d.Stop()
+			done := e.waitDone(jobID(a), 20*time.Second)
+			for k, id := range ids {
+				if got, want := e.fake.CountFor(byID[id]), btoi(k > 9); got != want {
+					t.Errorf("subscription %d in walk order received %d pushes, want %d", k, got, want)
+				}
+			}
+			if done.Sent != n || done.Reached != n {
+				t.Errorf("sent %d reached %d, want %d", done.Sent, done.Reached, n)
+			}
+		})
+	}
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

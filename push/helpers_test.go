@@ -23,7 +23,7 @@ import (
 type testEnv struct {
 	t    *testing.T
 	fake *pushtest.Server
-	st   *store.Store
+	st   store.Store
 	svc  *Service
 	logs *syncBuffer
 }
@@ -49,10 +49,16 @@ const testBaseURL = "https://alerts.example.org"
 
 func newTestEnv(t *testing.T, fo pushtest.Options) *testEnv {
 	t.Helper()
+	return newTestEnvOn(t, fo, storetest.New(t))
+}
+
+// newTestEnvOn is newTestEnv on a given engine's database, for tests whose outcome depends on
+// how the engine walks and deletes subscriptions.
+func newTestEnvOn(t *testing.T, fo pushtest.Options, st store.Store) *testEnv {
+	t.Helper()
 	fo.TLS = true
 	fake := pushtest.New(fo)
 	t.Cleanup(fake.Close)
-	st := storetest.New(t)
 	keys, err := GenerateVAPIDKeys()
 	if err != nil {
 		t.Fatal(err)

@@ -21,9 +21,17 @@ import (
 // ErrUnauthorized means the bearer token does not belong to the subscription.
 var ErrUnauthorized = errors.New("push: wrong subscription token")
 
+// Store is what pushing needs from the database: the subscriptions, the fan-out jobs and the
+// alerts they push.
+type Store interface {
+	store.Subscriptions
+	store.Deliveries
+	Alert(ctx context.Context, id string) (*report.Alert, error)
+}
+
 // Options configure a Service.
 type Options struct {
-	Store *store.Store
+	Store Store
 	Keys  VAPIDKeys
 	// Subject is the VAPID contact, mailto: or https: (config.Config.PushSubject).
 	Subject string
@@ -43,7 +51,7 @@ type Options struct {
 
 // Service holds push state shared by the API and the dispatcher.
 type Service struct {
-	store     *store.Store
+	store     Store
 	keys      VAPIDKeys
 	subject   string
 	services  []string

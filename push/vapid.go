@@ -52,7 +52,7 @@ const vapidSetting = "vapid_keys"
 // LoadVAPIDKeys returns the configured keys, or the ones generated at first start and kept in
 // the settings collection. Both halves are stored in one setting, so that replicas starting at
 // once agree on a pair and never mix two.
-func LoadVAPIDKeys(ctx context.Context, s *store.Store, public, private string) (VAPIDKeys, error) {
+func LoadVAPIDKeys(ctx context.Context, s store.Settings, public, private string) (VAPIDKeys, error) {
 	if public != "" || private != "" {
 		k := VAPIDKeys{Public: public, Private: private}
 		if err := k.Check(); err != nil {

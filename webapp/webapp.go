@@ -36,7 +36,7 @@ type Checker func(ctx context.Context, typ, value string) ([]report.Alert, error
 
 // Deps is what the site needs from the wiring function.
 type Deps struct {
-	Store  *store.Store
+	Store  store.Store
 	Intake *api.Intake
 	Areas  []report.Area
 	// Check answers the check page; nil shows that checking is not available.

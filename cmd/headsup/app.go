@@ -22,14 +22,18 @@ import (
 	"github.com/headsup/headsup/config"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/alertcache"
 )
 
 // app is every long-lived dependency of a running server, built by one wiring function.
 type app struct {
-	cfg      config.Config
-	log      *slog.Logger
-	store    *store.Store
-	embedded *store.Embedded // nil when MONGODB_URI is set
+	cfg   config.Config
+	log   *slog.Logger
+	store store.Store
+	// public is store with the current alerts cached in memory, for the front ends: a surge
+	// of readers after a push costs no database round trip per page. The dispatcher, purges
+	// and metrics read the store itself.
+	public   *alertcache.Store
 	engine   *gin.Engine
 	intake   *api.Intake
 	areas    []report.Area
@@ -59,27 +63,6 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// openStore connects to MongoDB, or starts the embedded database when no URI is configured.
-func openStore(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.Store, *store.Embedded, error) {
-	if cfg.MongoURI != "" {
-		s, err := store.Open(ctx, cfg.MongoURI, cfg.Database)
-		if err != nil {
-			return nil, nil, fmt.Errorf("open database: %w", err)
-		}
-		return s, nil, nil
-	}
-	emb, err := store.StartEmbedded(ctx, cfg.DataDir, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	s, err := emb.Open(ctx, cfg.Database)
-	if err != nil {
-		_ = emb.Stop(context.Background())
-		return nil, nil, fmt.Errorf("open database: %w", err)
-	}
-	return s, emb, nil
-}
-
 // newApp builds everything a server needs, in dependency order.
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
@@ -87,11 +70,15 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if a.areas, err = loadAreas(cfg.AreasFile); err != nil {
 		return nil, &usageError{err}
 	}
+	// An old data folder is refused before anything is written into it (the receipt key).
+	if err := checkDataFolder(cfg); err != nil {
+		return nil, err
+	}
 	receiptKey, err := loadReceiptKey(cfg)
 	if err != nil {
 		return nil, err
 	}
-	if a.store, a.embedded, err = openStore(ctx, cfg, log); err != nil {
+	if a.store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
 	defer func() {
@@ -105,7 +92,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		a.now = opts.Now
 	}
 	now := a.now
-	a.store.Now = now
+	a.store.SetClock(now)
+	a.public = alertcache.Wrap(a.store, alertcache.DefaultTTL)
+	a.public.SetClock(now)
 	// The proof-of-work key is shared through the database so that a challenge issued by one
 	// replica verifies on another.
 	powKey, err := a.store.SettingOrCreate(ctx, "altcha_hmac_key", randomHex(32))
@@ -139,7 +128,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		return nil, &usageError{err}
 	}
 	api.Register(a.engine, api.Deps{
-		Store:          a.store,
+		Store:          a.public,
 		Intake:         a.intake,
 		Push:           a.push.service,
 		BaseURL:        cfg.BaseURL,
@@ -157,17 +146,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	return a, nil
 }
 
-// close stops the workers and releases the database; the embedded server stops last.
+// close stops the workers, then releases the database they use.
 func (a *app) close(ctx context.Context) {
 	a.stopWorkers()
 	if a.store != nil {
 		if err := a.store.Close(ctx); err != nil {
-			a.log.Warn("closing database connection", "err", err)
-		}
-	}
-	if a.embedded != nil {
-		if err := a.embedded.Stop(ctx); err != nil {
-			a.log.Warn("stopping embedded database", "err", err)
+			a.log.Warn("closing database", "err", err)
 		}
 	}
 }

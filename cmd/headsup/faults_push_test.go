@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,25 +14,7 @@ import (
 	"github.com/headsup/headsup/store"
 )
 
-// sideDoor opens the data folder of a running server through a second embedded database, the
-// way the moderator command does, so that a test can publish an alert and add subscriptions in
-// bulk without going through a moderator's sign-in.
-func sideDoor(t *testing.T, dataDir string) *store.Store {
-	t.Helper()
-	ctx := context.Background()
-	e, err := store.StartEmbedded(ctx, dataDir, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := store.Open(ctx, e.URI, "headsup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(context.Background()); _ = e.Stop(context.Background()) })
-	return s
-}
-
-func subscribeAll(t *testing.T, s *store.Store, subs []pushtest.Subscription) {
+func subscribeAll(t *testing.T, s store.Store, subs []pushtest.Subscription) {
 	t.Helper()
 	docs := make([]store.Subscription, len(subs))
 	for i, sub := range subs {
@@ -48,7 +28,7 @@ func subscribeAll(t *testing.T, s *store.Store, subs []pushtest.Subscription) {
 	}
 }
 
-func publish(t *testing.T, s *store.Store) string {
+func publish(t *testing.T, s store.Store) string {
 	t.Helper()
 	now := time.Now().UTC()
 	a := &report.Alert{ID: report.NewID(), Version: 1, Kind: report.DrugAlert, Severity: report.SeverityDanger,
@@ -82,15 +62,23 @@ func TestKillDuringFanOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
+	for _, engine := range testEngines {
+		t.Run(engine, func(t *testing.T) { killDuringFanOut(t, newDeployment(t, engine)) })
+	}
+}
+
+func killDuringFanOut(t *testing.T, d *deployment) {
 	fake := pushtest.New(pushtest.Options{Delay: 5 * time.Millisecond})
 	defer fake.Close()
-	host, _, _ := net.SplitHostPort(strings.TrimPrefix(fake.URL(), "http://"))
-	dir := t.TempDir()
-	env := []string{"HEADSUP_PUSH_INSECURE_HOSTS=" + host}
-	p := startServer(t, dir, env...)
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(fake.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insecure := "HEADSUP_PUSH_INSECURE_HOSTS=" + host
+	p := d.start(t, insecure)
 	const n = 3000
 	subs := fake.Mint(n)
-	db := sideDoor(t, dir)
+	db := d.open(t)
 	subscribeAll(t, db, subs)
 	publish(t, db)
 
@@ -101,7 +89,7 @@ func TestKillDuringFanOut(t *testing.T) {
 		t.Fatalf("the fan-out finished (%d) before the kill; the test proves nothing", before)
 	}
 	// The dead dispatcher's lease (30 s) must lapse before the new one takes the job over.
-	startServer(t, dir, env...)
+	d.start(t, insecure)
 	waitUntil(t, 120*time.Second, "every subscription to get the alert", func() bool { return fake.Distinct() >= n })
 	time.Sleep(2 * time.Second) // let stragglers land before counting duplicates
 	dups := fake.Count() - n
@@ -130,16 +118,19 @@ func TestHangingPushServiceDoesNotStall(t *testing.T) {
 	}))
 	defer hanging.Close()
 	defer close(release)
-	host, _, _ := net.SplitHostPort(strings.TrimPrefix(fake.URL(), "http://"))
-	dir := t.TempDir()
-	p := startServer(t, dir, "HEADSUP_PUSH_INSECURE_HOSTS="+host)
+	host, _, err := net.SplitHostPort(strings.TrimPrefix(fake.URL(), "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDeployment(t, "sqlite")
+	p := d.start(t, "HEADSUP_PUSH_INSECURE_HOSTS="+host)
 	good := fake.Mint(400)
 	bad := make([]pushtest.Subscription, 200)
 	for i := range bad {
 		bad[i] = fake.Subscription(10000 + i)
 		bad[i].Endpoint = hanging.URL + "/push/" + bad[i].Endpoint[strings.LastIndex(bad[i].Endpoint, "/")+1:]
 	}
-	db := sideDoor(t, dir)
+	db := d.open(t)
 	subscribeAll(t, db, append(good, bad...))
 	publish(t, db)
 

@@ -27,7 +27,7 @@ type metrics struct {
 	fanoutDuration  prometheus.Histogram
 }
 
-func newMetrics(s *store.Store) *metrics {
+func newMetrics(s store.Store) *metrics {
 	m := &metrics{
 		registry: prometheus.NewRegistry(),
 		requestDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{

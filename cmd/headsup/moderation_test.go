@@ -18,17 +18,14 @@ import (
 
 	"github.com/headsup/headsup/config"
 	"github.com/headsup/headsup/moderation"
-	"github.com/headsup/headsup/report"
-	"github.com/headsup/headsup/store/storetest"
 	"github.com/pquerna/otp/totp"
 )
 
-// moderationEnv is the configuration of an app on its own database of the shared test server.
+// moderationEnv is the configuration of an app on its own embedded database, in a fresh data
+// folder, as a newcomer runs it.
 func moderationEnv(t *testing.T) func(string) string {
 	t.Helper()
 	vars := map[string]string{
-		"MONGODB_URI":         storetest.URI(t),
-		"HEADSUP_DB":          "e2e_" + strings.ReplaceAll(report.NewID(), "-", "_"),
 		"HEADSUP_RECEIPT_KEY": "receipt key for tests, 32 chars or more",
 		"HEADSUP_BASE_URL":    "http://localhost:8080",
 		"HEADSUP_DATA_DIR":    t.TempDir(),
@@ -66,7 +63,10 @@ func (b *browser) do(method, path string, form url.Values, jsonBody any) *httpte
 	case form != nil:
 		body, ctype = strings.NewReader(form.Encode()), "application/x-www-form-urlencoded"
 	case jsonBody != nil:
-		data, _ := json.Marshal(jsonBody)
+		data, err := json.Marshal(jsonBody)
+		if err != nil {
+			b.t.Fatal(err)
+		}
 		body, ctype = bytes.NewReader(data), "application/json"
 	}
 	req := httptest.NewRequest(method, "http://localhost:8080"+path, body)
@@ -143,7 +143,6 @@ func TestModerationEndToEnd(t *testing.T) {
 	t.Cleanup(func() {
 		a.moderation.stop()
 		a.stopWorkers()
-		_ = a.store.Drop(context.Background())
 		a.close(context.Background())
 	})
 	web := &browser{t: t, h: a.engine}
@@ -158,7 +157,9 @@ func TestModerationEndToEnd(t *testing.T) {
 		t.Fatalf("submit: %d %s", w.Code, w.Body)
 	}
 	var receipt struct{ ID, Receipt string }
-	_ = json.Unmarshal(w.Body.Bytes(), &receipt)
+	if err := json.Unmarshal(w.Body.Bytes(), &receipt); err != nil || receipt.ID == "" || receipt.Receipt == "" {
+		t.Fatalf("submit answered %s", w.Body)
+	}
 
 	// 2-3. The first admin is made on the command line and signs in with password and TOTP.
 	mod := signInNewModerator(t, a, getenv, "ana", "admin")
@@ -191,7 +192,9 @@ func TestModerationEndToEnd(t *testing.T) {
 		}
 	}
 	w = web.do("GET", "/api/v1/alerts", nil, nil)
-	_ = json.Unmarshal(w.Body.Bytes(), &feed)
+	if err := json.Unmarshal(w.Body.Bytes(), &feed); err != nil {
+		t.Fatalf("feed: %v %s", err, w.Body)
+	}
 	if len(feed.Alerts) != 1 || feed.Alerts[0].ID != alertID || feed.Alerts[0].Body != "He hit a worker. Be careful." || len(feed.Alerts[0].Identifiers) != 0 {
 		t.Fatalf("feed = %s", w.Body)
 	}
@@ -224,15 +227,24 @@ func TestModerationEndToEnd(t *testing.T) {
 		Note     string `json:"note"`
 	}
 	w = web.do("GET", "/api/v1/receipts/"+receipt.Receipt, nil, nil)
-	_ = json.Unmarshal(w.Body.Bytes(), &rv)
+	if err := json.Unmarshal(w.Body.Bytes(), &rv); err != nil {
+		t.Fatalf("receipt: %v %s", err, w.Body)
+	}
 	if rv.Status != "approved" || rv.AlertURL != "http://localhost:8080/alerts/"+alertID || rv.Note == "" {
 		t.Fatalf("receipt = %s", w.Body)
 	}
 
-	// Nothing asked through /check was stored anywhere.
-	names, _ := a.store.Collections(ctx)
+	// Nothing asked through /check was stored anywhere. A failing listing would make this
+	// loop run zero times and pass, so errors stop the test.
+	names, err := a.store.Collections(ctx)
+	if err != nil || len(names) == 0 {
+		t.Fatalf("collections: %v %v", names, err)
+	}
 	for _, n := range names {
-		docs, _ := a.store.DumpCollection(ctx, n)
+		docs, err := a.store.DumpCollection(ctx, n)
+		if err != nil {
+			t.Fatalf("dump %s: %v", n, err)
+		}
 		for _, d := range docs {
 			if strings.Contains(d, "+1 (202) 555 0147") || strings.Contains(d, "202-555-0147") {
 				t.Fatalf("a /check query was stored in %s: %s", n, d)
@@ -277,8 +289,8 @@ func TestModeratorCommand(t *testing.T) {
 	if _, err := runCLI(t, getenv, "moderator", "disable", "ana"); err != nil {
 		t.Fatal(err)
 	}
-	out, _ = runCLI(t, getenv, "moderator", "list")
-	if !strings.Contains(out, "ana") || !strings.Contains(out, "disabled") {
+	out, err = runCLI(t, getenv, "moderator", "list")
+	if err != nil || !strings.Contains(out, "ana") || !strings.Contains(out, "disabled") {
 		t.Fatalf("list: %s", out)
 	}
 	if _, err := runCLI(t, getenv, "moderator", "reset", "nobody"); err == nil || !strings.Contains(err.Error(), "no moderator") {

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,8 +19,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/headsup/headsup/store"
 )
 
 // serverProcess is the real binary running on a data folder, as an operator runs it.
@@ -125,10 +122,16 @@ func (p *serverProcess) do(t *testing.T, method, path string, body any) (int, []
 	t.Helper()
 	var r io.Reader
 	if body != nil {
-		data, _ := json.Marshal(body)
+		data, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		r = bytes.NewReader(data)
 	}
-	req, _ := http.NewRequest(method, p.url+path, r)
+	req, err := http.NewRequest(method, p.url+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -137,7 +140,10 @@ func (p *serverProcess) do(t *testing.T, method, path string, body any) (int, []
 		t.Fatalf("%s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
 	return resp.StatusCode, data
 }
 
@@ -160,7 +166,9 @@ func TestNewcomerRunStopAndRestartKeepsReports(t *testing.T) {
 		t.Fatalf("submit: %d %s", status, body)
 	}
 	var rec struct{ Receipt string }
-	_ = json.Unmarshal(body, &rec)
+	if err := json.Unmarshal(body, &rec); err != nil || rec.Receipt == "" {
+		t.Fatalf("submit answered %s", body)
+	}
 	p.interrupt(t)
 	if !strings.Contains(p.stdout.String(), "Stopped.") {
 		t.Errorf("no clean stop message:\n%s", p.stdout)
@@ -185,14 +193,9 @@ func TestMongoURIUsesThatServerInstead(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
-	// A separately started FerretDB stands in for a MongoDB server: same wire protocol.
-	external, err := store.StartEmbedded(context.Background(), t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = external.Stop(context.Background()) })
-	dataDir := t.TempDir()
-	p := startServer(t, dataDir, "MONGODB_URI="+external.URI, "HEADSUP_RECEIPT_KEY="+strings.Repeat("r", 40))
+	// FerretDB in this test process stands in for a MongoDB server: same wire protocol.
+	d := newDeployment(t, "mongodb")
+	p := d.start(t)
 	if !strings.Contains(p.stdout.String(), "data in MongoDB") {
 		t.Errorf("start-up does not say it uses MongoDB:\n%s", p.stdout)
 	}
@@ -203,15 +206,14 @@ func TestMongoURIUsesThatServerInstead(t *testing.T) {
 		t.Fatalf("submit: %d %s", status, body)
 	}
 	p.interrupt(t)
-	if _, err := os.Stat(filepath.Join(dataDir, "ferretdb")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("an embedded database was started anyway (%v)", err)
+	if _, err := os.Stat(filepath.Join(d.dataDir, databaseFile)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an embedded database was opened anyway (%v)", err)
 	}
-	s, err := store.Open(context.Background(), external.URI, "headsup")
+	ids, err := d.open(t).AllReportIDs(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close(context.Background())
-	if ids, _ := s.AllReportIDs(context.Background()); len(ids) != 1 {
+	if len(ids) != 1 {
 		t.Fatalf("the external server holds %d reports, want 1", len(ids))
 	}
 }
@@ -239,8 +241,11 @@ func TestReadinessAndMetricsOnTheAdminPortOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := io.ReadAll(resp.Body)
+	data, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
 	metrics := string(data)
 	for _, want := range []string{
 		`headsup_reports_total{kind="drug_alert",verified="false"} 1`,

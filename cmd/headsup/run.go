@@ -44,6 +44,8 @@ func commands() []command {
 		{"purge", "delete raw report text past retention, and expired records, now", "headsup purge", runPurge},
 		{"export", "write alerts and settings as JSON lines to standard output, for backups and moves", "headsup export > backup.jsonl", runExport},
 		{"import", "read alerts and settings written by export from standard input", "headsup import < backup.jsonl", runImport},
+		{"backup", "copy the embedded database to a file, safely while the server runs", "headsup backup FILE", runBackup},
+		{"migrate", "copy every record to another, empty database: the embedded one to MongoDB or back", "headsup migrate --to mongodb://HOST/ | sqlite:FOLDER [--from mongodb://HOST/ | sqlite:FOLDER]", runMigrate},
 		{"healthcheck", "exit 0 if the local server answers /healthz (for container health checks)", "headsup healthcheck", runHealthcheck},
 	}
 }

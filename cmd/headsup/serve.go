@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -48,7 +49,7 @@ func runServe(ctx context.Context, env *environment, args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 
-	where := "the embedded database in " + cfg.DataDir
+	where := "the embedded database in " + filepath.Join(cfg.DataDir, databaseFile)
 	if cfg.MongoURI != "" {
 		where = "MongoDB"
 	}
@@ -96,7 +97,7 @@ func (a *app) stopWorkers() {
 }
 
 // registerHealth adds the probes a load balancer or orchestrator uses.
-func registerHealth(e *gin.Engine, s *store.Store, dispatcherAlive func() bool) {
+func registerHealth(e *gin.Engine, s store.Store, dispatcherAlive func() bool) {
 	e.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok\n") })
 	e.GET("/readyz", func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)

@@ -20,7 +20,7 @@ const purgeInterval = time.Hour
 // wireModeration registers the moderation pages and starts the purge loop.
 func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey []byte) error {
 	moderation.Register(a.engine, moderation.Deps{
-		Store:         a.store,
+		Store:         a.public,
 		Areas:         a.areas,
 		BaseURL:       a.cfg.BaseURL,
 		SiteName:      a.cfg.SiteName,

@@ -24,11 +24,11 @@ func (a *app) wireWebapp(ctx context.Context, opts appOptions, identifierKey []b
 		rate, period, burst = 1_000_000, time.Second, 1_000_000
 	}
 	site, err := webapp.New(webapp.Deps{
-		Store:  a.store,
+		Store:  a.public,
 		Intake: a.intake,
 		Areas:  a.areas,
 		Check: func(ctx context.Context, typ, value string) ([]report.Alert, error) {
-			return api.CheckIdentifier(ctx, a.store, identifierKey, typ, value)
+			return api.CheckIdentifier(ctx, a.public, identifierKey, typ, value)
 		},
 		SiteName:       a.cfg.SiteName,
 		ExitURL:        a.cfg.ExitURL,

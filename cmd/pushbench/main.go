@@ -50,6 +50,7 @@ import (
 	"github.com/headsup/headsup/push/pushtest"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/sqlite"
 )
 
 func main() {
@@ -124,13 +125,12 @@ func run() error {
 	seed := []byte("pushbench")
 
 	ctx := context.Background()
-	quiet := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	emb, err := store.StartEmbedded(ctx, c.dir, quiet)
-	if err != nil {
+	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}
-	defer emb.Stop(context.Background())
-	st, err := emb.Open(ctx, "pushbench") // as cmd/headsup opens it
+	// As cmd/headsup opens the embedded database: synchronous FULL, so the checkpoints the
+	// dispatcher writes cost what they cost in production.
+	st, err := sqlite.Open(ctx, filepath.Join(c.dir, "headsup.db"), sqlite.Options{Synchronous: "FULL"})
 	if err != nil {
 		return err
 	}
@@ -246,7 +246,7 @@ func (f *fake) waitCount(want int, timeout time.Duration) (time.Time, pushtest.S
 	}
 }
 
-func (c *config) runSetting(ctx context.Context, st *store.Store, subs []webpush.Subscription, addr string, seed []byte, delay time.Duration) error {
+func (c *config) runSetting(ctx context.Context, st store.Store, subs []webpush.Subscription, addr string, seed []byte, delay time.Duration) error {
 	f, err := startFake(c.fakepush, addr, seed, delay, filepath.Dir(c.dir), c.fakeCPUProfile)
 	if err != nil {
 		return err
@@ -338,7 +338,7 @@ type bareRun struct {
 	run  func() (time.Duration, error)
 }
 
-func (c *config) runRound(ctx context.Context, st *store.Store, f *fake, keys push.VAPIDKeys, bare []bareRun, n int, timeout time.Duration) error {
+func (c *config) runRound(ctx context.Context, st store.Store, f *fake, keys push.VAPIDKeys, bare []bareRun, n int, timeout time.Duration) error {
 	var bareRates, bareCPURates []float64
 	for _, b := range bare {
 		if c.skipBare {

@@ -1,5 +1,7 @@
-// Package storetest gives each test its own database on one embedded FerretDB server shared by
-// the whole test binary, so tests run against the real thing and stay independent.
+// Package storetest is the conformance suite every storage engine passes (Run) and the helpers
+// other packages' tests open their databases with: New gives each test its own SQLite database,
+// the default engine; NewMongo its own database on one in-process FerretDB shared by the whole
+// test binary; Engines lists both, so a test can run on each.
 package storetest
 
 import (
@@ -9,76 +11,117 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/mongodb"
+	"github.com/headsup/headsup/store/mongodb/ferrettest"
+	"github.com/headsup/headsup/store/sqlite"
 )
 
-var (
-	once     sync.Once
-	uri      string
-	embedded *store.Embedded // nil when the tests run against HEADSUP_TEST_MONGODB_URI
-	startErr error
-)
-
-// URI returns the address of the shared embedded server, starting it on first use. Setting
-// HEADSUP_TEST_MONGODB_URI runs the same tests against a real MongoDB instead.
-func URI(t testing.TB) string {
-	t.Helper()
-	once.Do(func() {
-		if u := os.Getenv("HEADSUP_TEST_MONGODB_URI"); u != "" {
-			uri = u
-			return
-		}
-		dir, err := os.MkdirTemp("", "headsup-test-db-")
-		if err != nil {
-			startErr = err
-			return
-		}
-		// The server lives as long as the test binary; its folder is left for the OS to clean.
-		e, err := store.StartEmbedded(context.Background(), dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
-		if err != nil {
-			startErr = err
-			return
-		}
-		uri, embedded = e.URI, e
-	})
-	if startErr != nil {
-		t.Fatalf("start embedded database: %v", startErr)
-	}
-	return uri
+// Engine is one storage engine as tests open it.
+type Engine struct {
+	Name string
+	New  func(testing.TB) store.Store
 }
 
-// New opens a fresh, uniquely named database for one test and drops it when the test ends.
-func New(t testing.TB) *store.Store {
+// Engines lists every engine, so that a test can run on each:
+//
+//	for _, e := range storetest.Engines() {
+//		t.Run(e.Name, func(t *testing.T) { s := e.New(t); … })
+//	}
+func Engines() []Engine {
+	return []Engine{{Name: "sqlite", New: New}, {Name: "mongodb", New: NewMongo}}
+}
+
+// New opens a fresh SQLite database, the default engine, in the test's temporary folder and
+// closes it when the test ends. Synchronous NORMAL keeps tests fast; what it gives up (the last
+// transactions on power loss) does not matter for a test.
+func New(t testing.TB) store.Store {
 	t.Helper()
-	name := "test_" + randomName()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	u := URI(t)
-	var s *store.Store
-	var err error
-	if embedded != nil {
-		s, err = embedded.Open(ctx, name) // as the product opens it
-	} else {
-		s, err = store.Open(ctx, u, name)
-	}
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "headsup.db"), sqlite.Options{Synchronous: "NORMAL"})
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_ = s.Drop(ctx)
-		_ = s.Close(ctx)
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("close test database: %v", err)
+		}
+	})
+	return s
+}
+
+var (
+	mongoOnce sync.Once
+	mongoURI  string
+	mongoErr  error
+)
+
+// MongoURI returns the address of the MongoDB server tests use: HEADSUP_TEST_MONGODB_URI when
+// set (a real MongoDB), else an in-process FerretDB started on first use, which lives as long as
+// the test binary (its folder is left for the OS to clean).
+func MongoURI(t testing.TB) string {
+	t.Helper()
+	mongoOnce.Do(func() {
+		if u := os.Getenv("HEADSUP_TEST_MONGODB_URI"); u != "" {
+			mongoURI = u
+			return
+		}
+		dir, err := os.MkdirTemp("", "headsup-test-ferretdb-")
+		if err != nil {
+			mongoErr = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		srv, err := ferrettest.Start(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			mongoErr = err
+			return
+		}
+		mongoURI = srv.URI
+	})
+	if mongoErr != nil {
+		t.Fatalf("start test MongoDB server: %v", mongoErr)
+	}
+	return mongoURI
+}
+
+// NewMongo opens a fresh, uniquely named database on the test MongoDB server (MongoURI) and
+// drops it when the test ends.
+func NewMongo(t testing.TB) store.Store {
+	t.Helper()
+	uri := MongoURI(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	s, err := mongodb.Open(ctx, uri, "test_"+randomName())
+	if err != nil {
+		t.Fatalf("open test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := s.Drop(ctx); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+		if err := s.Close(ctx); err != nil {
+			t.Errorf("close test database: %v", err)
+		}
 	})
 	return s
 }
 
 func randomName() string {
 	b := make([]byte, 8)
-	_, _ = rand.Read(b)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
 	return hex.EncodeToString(b)
 }

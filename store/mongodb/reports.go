@@ -1,0 +1,256 @@
+package mongodb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// CreateReport stores a new report. The caller has set its random id and receipt hash; the
+// unique index on receipt_hash refuses a second report with the same receipt.
+func (s *Store) CreateReport(ctx context.Context, r *report.Report) error {
+	if _, err := s.c(store.ColReports).InsertOne(ctx, r); err != nil {
+		return fmt.Errorf("create report: %w", wrap(err))
+	}
+	return nil
+}
+
+// Report returns the report with the given id.
+func (s *Store) Report(ctx context.Context, id string) (*report.Report, error) {
+	return findOne[report.Report](ctx, s.c(store.ColReports), byID(id))
+}
+
+func byReceipt(receiptHash string) bson.D { return bson.D{{Key: "receipt_hash", Value: receiptHash}} }
+
+// ReportByReceipt returns the report whose receipt hashes to receiptHash.
+func (s *Store) ReportByReceipt(ctx context.Context, receiptHash string) (*report.Report, error) {
+	return findOne[report.Report](ctx, s.c(store.ColReports), byReceipt(receiptHash))
+}
+
+// AddFollowup appends information to a report that is still pending or approved; others
+// (rejected, merged, purged) return ErrNotFound because there is nothing left to add to.
+func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Followup) error {
+	res, err := s.c(store.ColReports).UpdateOne(ctx,
+		bson.D{
+			{Key: "receipt_hash", Value: receiptHash},
+			{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusPending, report.StatusApproved}}}},
+			{Key: "purged", Value: bson.D{{Key: "$ne", Value: true}}},
+		},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "followups", Value: f}}}})
+	if err != nil {
+		return fmt.Errorf("add follow-up: %w", wrap(err))
+	}
+	if res.MatchedCount == 0 {
+		return store.ErrNotFound
+	}
+	return nil
+}
+
+// DeleteReportByReceipt withdraws a report: the raw document is deleted at once. A published
+// alert made from it is a separate document and stays.
+func (s *Store) DeleteReportByReceipt(ctx context.Context, receiptHash string) (*report.Report, error) {
+	var r report.Report
+	if err := s.c(store.ColReports).FindOneAndDelete(ctx, byReceipt(receiptHash)).Decode(&r); err != nil {
+		return nil, wrap(err)
+	}
+	return &r, nil
+}
+
+// CountReports counts reports in a status, for the queue and metrics.
+func (s *Store) CountReports(ctx context.Context, status report.Status) (int64, error) {
+	n, err := s.c(store.ColReports).CountDocuments(ctx, bson.D{{Key: "status", Value: status}})
+	return n, wrap(err)
+}
+
+// AllReportIDs is for tests: the ids of every stored report, in id order.
+func (s *Store) AllReportIDs(ctx context.Context) ([]string, error) {
+	docs, err := findAll[struct {
+		ID string `bson:"_id"`
+	}](ctx, s.c(store.ColReports), "list report ids", bson.D{}, options.Find().
+		SetProjection(bson.D{{Key: "_id", Value: 1}}).SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d.ID
+	}
+	return ids, nil
+}
+
+// PendingReports returns one page of the queue, oldest first. Submission times are kept only
+// to the day, so within a day the order is by id, which is random but stable across pages.
+func (s *Store) PendingReports(ctx context.Context, skip, limit int) ([]report.Report, error) {
+	return findAll[report.Report](ctx, s.c(store.ColReports), "list pending reports", bson.D{{Key: "status", Value: report.StatusPending}}, options.Find().
+		SetSort(bson.D{{Key: "submitted_day", Value: 1}, {Key: "_id", Value: 1}}).
+		SetSkip(int64(max(skip, 0))).SetLimit(int64(max(limit, 0))))
+}
+
+// PendingCounts counts pending reports per kind.
+func (s *Store) PendingCounts(ctx context.Context) (map[report.Kind]int64, error) {
+	out := map[report.Kind]int64{}
+	for _, k := range report.Kinds {
+		n, err := s.c(store.ColReports).CountDocuments(ctx, bson.D{{Key: "status", Value: report.StatusPending}, {Key: "kind", Value: k}})
+		if err != nil {
+			return nil, fmt.Errorf("count pending reports: %w", wrap(err))
+		}
+		out[k] = n
+	}
+	return out, nil
+}
+
+// ClaimReport gives moderator a lease on a pending report unless someone else holds an
+// unexpired one; holding it already extends it. It returns the report as it now is and whether
+// the caller holds it, so the page can say who does.
+func (s *Store) ClaimReport(ctx context.Context, id, moderator string, lease time.Duration) (*report.Report, bool, error) {
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		var r report.Report
+		err := s.c(store.ColReports).FindOneAndUpdate(ctx,
+			claimableBy(id, moderator, now),
+			bson.D{{Key: "$set", Value: bson.D{{Key: "claimed_by", Value: moderator}, {Key: "claimed_until", Value: now.Add(lease)}}}},
+			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&r)
+		if err == nil {
+			return &r, true, nil
+		}
+		if !errors.Is(wrap(err), store.ErrNotFound) {
+			return nil, false, fmt.Errorf("claim report: %w", wrap(err))
+		}
+		if attempt == 0 {
+			if settled, err := s.settleLapsedMark(ctx, id); err != nil {
+				return nil, false, err
+			} else if settled {
+				continue
+			}
+		}
+		cur, err := s.Report(ctx, id)
+		if err != nil {
+			return nil, false, err
+		}
+		return cur, false, nil
+	}
+}
+
+// ReleaseClaim gives a report back to the queue before the lease runs out. A report being
+// decided (see ApproveReport) keeps its claim until the decision is written.
+func (s *Store) ReleaseClaim(ctx context.Context, id, moderator string) error {
+	_, err := s.c(store.ColReports).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: "claimed_by", Value: moderator}, {Key: markField, Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: "claimed_by", Value: ""}, {Key: "claimed_until", Value: ""}}}})
+	return wrap(err)
+}
+
+// DecideReport records a decision on a report that is still pending and, when a lease is
+// held, held by moderator. A report decided meanwhile is ErrConflict; a withdrawn one
+// ErrNotFound.
+func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.Decision) error {
+	for attempt := 0; ; attempt++ {
+		now := s.now()
+		res, err := s.c(store.ColReports).UpdateOne(ctx, claimableBy(id, moderator, now), decideUpdate(d, now))
+		if err != nil {
+			return fmt.Errorf("decide report: %w", wrap(err))
+		}
+		if res.MatchedCount > 0 {
+			return nil
+		}
+		if attempt == 0 {
+			if settled, err := s.settleLapsedMark(ctx, id); err != nil {
+				return err
+			} else if settled {
+				continue
+			}
+		}
+		if _, err := s.Report(ctx, id); err != nil {
+			return err
+		}
+		return store.ErrConflict
+	}
+}
+
+// decideUpdate writes a decision and ends the claim and any decision in progress.
+func decideUpdate(d store.Decision, now time.Time) bson.D {
+	set := bson.D{{Key: "status", Value: d.Status}, {Key: "decided_at", Value: now}}
+	if d.Note != "" {
+		set = append(set, bson.E{Key: "note", Value: d.Note})
+	}
+	if d.AlertID != "" {
+		set = append(set, bson.E{Key: "alert_id", Value: d.AlertID})
+	}
+	return bson.D{
+		{Key: "$set", Value: set},
+		{Key: "$unset", Value: bson.D{{Key: "claimed_by", Value: ""}, {Key: "claimed_until", Value: ""}, {Key: markField, Value: ""}}},
+	}
+}
+
+// PurgeDecidedReports removes the raw text of reports decided before cutoff: the kind's fields
+// and the follow-ups go, the status, dates, note and alert link stay so the receipt still
+// answers. It returns how many reports were purged.
+func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error) {
+	res, err := s.c(store.ColReports).UpdateMany(ctx,
+		bson.D{
+			{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusApproved, report.StatusRejected, report.StatusMerged}}}},
+			{Key: "decided_at", Value: bson.D{{Key: "$lt", Value: cutoff}}},
+			{Key: "purged", Value: bson.D{{Key: "$ne", Value: true}}},
+		},
+		bson.D{
+			{Key: "$set", Value: bson.D{{Key: "purged", Value: true}}},
+			{Key: "$unset", Value: bson.D{{Key: "bad_date", Value: ""}, {Key: "drug_alert", Value: ""}, {Key: "followups", Value: ""}}},
+		})
+	if err != nil {
+		return 0, fmt.Errorf("purge decided reports: %w", wrap(err))
+	}
+	return res.ModifiedCount, nil
+}
+
+// ReportCountsByDay counts reports received since the given day, per day and kind. It
+// reads only the kind and the day, which survive the retention purge.
+func (s *Store) ReportCountsByDay(ctx context.Context, since time.Time) ([]store.DayCount, error) {
+	cur, err := s.c(store.ColReports).Aggregate(ctx, bson.A{
+		bson.D{{Key: "$match", Value: bson.D{{Key: "submitted_day", Value: bson.D{{Key: "$gte", Value: since}}}}}},
+		bson.D{{Key: "$group", Value: bson.D{
+			{Key: "_id", Value: bson.D{{Key: "day", Value: "$submitted_day"}, {Key: "kind", Value: "$kind"}}},
+			{Key: "n", Value: bson.D{{Key: "$sum", Value: 1}}},
+		}}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("count reports: %w", wrap(err))
+	}
+	var rows []struct {
+		ID struct {
+			Day  time.Time   `bson:"day"`
+			Kind report.Kind `bson:"kind"`
+		} `bson:"_id"`
+		N int `bson:"n"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, fmt.Errorf("count reports: %w", wrap(err))
+	}
+	out := make([]store.DayCount, len(rows))
+	for i, r := range rows {
+		out[i] = store.DayCount{Day: r.ID.Day, Kind: r.ID.Kind, Count: r.N}
+	}
+	return out, nil
+}
+
+// claimableBy selects report id if it is still pending, no decision is being written
+// (ApproveReport, MergeReport), and moderator may act on it: the claim is theirs, has lapsed,
+// or was never taken. Claiming and deciding use the same rule, so a moderator can decide
+// exactly what they could claim.
+func claimableBy(id, moderator string, now time.Time) bson.D {
+	return bson.D{
+		{Key: "_id", Value: id},
+		{Key: "status", Value: report.StatusPending},
+		{Key: markField, Value: bson.D{{Key: "$exists", Value: false}}},
+		{Key: "$or", Value: bson.A{
+			bson.D{{Key: "claimed_by", Value: moderator}},
+			bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$lt", Value: now}}}},
+			bson.D{{Key: "claimed_until", Value: bson.D{{Key: "$exists", Value: false}}}},
+		}},
+	}
+}

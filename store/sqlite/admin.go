@@ -1,0 +1,388 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// The statements in this file read or write whole tables on purpose (dumps, loads, emptiness
+// checks) and run outside the trace hook, so the index test does not see them.
+
+// Collections lists the tables, the child tables of alerts included.
+func (s *Store) Collections(ctx context.Context) ([]string, error) {
+	return slices.Clone(tables), nil
+}
+
+func knownTable(name string) bool { return slices.Contains(tables, name) }
+
+// DumpCollection returns every row of a table as a JSON object of its columns, for the
+// privacy checks that look for anything that should never have been stored.
+func (s *Store) DumpCollection(ctx context.Context, name string) ([]string, error) {
+	if !knownTable(name) {
+		return nil, fmt.Errorf("dump %q: %w", name, store.ErrNotFound)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT * FROM `+name) // name is one of the tables
+	if err != nil {
+		return nil, wrapf("dump "+name, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, wrapf("dump "+name, err)
+	}
+	out := []string{}
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, wrapf("dump "+name, err)
+		}
+		obj := make(map[string]any, len(cols))
+		for i, c := range cols {
+			if b, ok := vals[i].([]byte); ok {
+				obj[c] = string(b)
+			} else {
+				obj[c] = vals[i]
+			}
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("dump %s: %w", name, err)
+		}
+		out = append(out, string(b))
+	}
+	return out, wrapf("dump "+name, rows.Err())
+}
+
+// dumpAll streams the rows of query through scan into fn, one at a time.
+func dumpAll[T any](ctx context.Context, s *Store, query string, scan func(scanner) (T, error), fn func(v any) error) error {
+	rows, err := s.rdb.QueryContext(ctx, query)
+	if err != nil {
+		return wrapf("dump", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return wrapf("dump", err)
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return wrapf("dump", rows.Err())
+}
+
+// Dump calls fn with every record of a collection (one of store.TransferCollections) as its
+// typed value, in id order.
+func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) error) error {
+	switch collection {
+	case store.ColReports:
+		return dumpAll(ctx, s, `SELECT `+reportCols+` FROM reports ORDER BY id`, scanReport, fn)
+	case store.ColAlerts:
+		return dumpAll(ctx, s, `SELECT `+alertCols+` FROM alerts ORDER BY alerts.id`, scanAlert, fn)
+	case store.ColSubscriptions:
+		return dumpAll(ctx, s, `SELECT `+subscriptionCols+` FROM subscriptions ORDER BY id`, scanSubscription, fn)
+	case store.ColDeliveries:
+		return dumpAll(ctx, s, `SELECT `+deliveryCols+` FROM deliveries ORDER BY id`, scanDelivery, fn)
+	case store.ColDeliveryClaims:
+		return dumpAll(ctx, s, `SELECT id, job, epoch, owner, at FROM delivery_claims ORDER BY id`, scanClaim, fn)
+	case store.ColModerators:
+		return dumpAll(ctx, s, `SELECT `+moderatorCols+` FROM moderators ORDER BY id`, scanModerator, fn)
+	case store.ColSessions:
+		return dumpAll(ctx, s, `SELECT `+sessionCols+` FROM sessions ORDER BY id`, scanSession, fn)
+	case store.ColAudit:
+		return dumpAll(ctx, s, `SELECT `+auditCols+` FROM audit ORDER BY id`, scanAudit, fn)
+	case store.ColSettings:
+		return dumpAll(ctx, s, `SELECT key, value FROM settings ORDER BY key`, func(sc scanner) (store.Setting, error) {
+			var v store.Setting
+			err := sc.Scan(&v.Key, &v.Value)
+			return v, err
+		}, fn)
+	case store.ColSpent:
+		return dumpAll(ctx, s, `SELECT challenge, expires FROM spent_challenges ORDER BY challenge`, func(sc scanner) (store.SpentChallenge, error) {
+			var v store.SpentChallenge
+			var exp sql.NullInt64
+			err := sc.Scan(&v.Challenge, &exp)
+			v.Expires = fromMS(exp)
+			return v, err
+		}, fn)
+	}
+	return fmt.Errorf("dump %q: not a collection this engine transfers", collection)
+}
+
+// upsert returns the parts of an INSERT of cols into table that replaces the row with the same
+// key: the statement is head, then one "(?, …)" group per row joined by commas, then tail.
+func upsert(table, key, cols string) (head, tail string, ncols int) {
+	names := strings.Split(cols, ",")
+	var set []string
+	for i := range names {
+		names[i] = strings.TrimSpace(names[i])
+		if names[i] != key {
+			set = append(set, names[i]+" = excluded."+names[i])
+		}
+	}
+	return `INSERT INTO ` + table + ` (` + strings.Join(names, ", ") + `) VALUES `,
+		` ON CONFLICT (` + key + `) DO UPDATE SET ` + strings.Join(set, ", "), len(names)
+}
+
+// maxParams bounds the parameters of one statement, well under SQLite's limit.
+const maxParams = 999
+
+// insertRows runs head + groups + tail for rows, as many rows per statement as maxParams
+// allows: the driver parses each statement it runs, so one statement per row would spend more
+// time parsing than inserting.
+func insertRows(ctx context.Context, q querier, head, tail string, ncols int, rows [][]any) error {
+	per := max(1, maxParams/ncols)
+	group := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	for len(rows) > 0 {
+		n := min(per, len(rows))
+		args := make([]any, 0, n*ncols)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		query := head + strings.TrimSuffix(strings.Repeat(group+", ", n), ", ") + tail
+		if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+// deref returns *T for a T or a *T.
+func deref[T any](v any) (*T, error) {
+	switch x := v.(type) {
+	case *T:
+		return x, nil
+	case T:
+		return &x, nil
+	}
+	var zero T
+	return nil, fmt.Errorf("load: got %T, want %T", v, &zero)
+}
+
+// Load stores records of one collection as Dump gave them, replacing records with the same id,
+// all in one transaction with many rows per statement, so that a seed of a million rows in
+// batches of thousands takes seconds.
+func (s *Store) Load(ctx context.Context, collection string, records []any) error {
+	if len(records) == 0 {
+		return nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapf("load "+collection, err)
+	}
+	if err := s.load(ctx, tx, collection, records); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return wrapf("load "+collection, tx.Commit())
+}
+
+func (s *Store) load(ctx context.Context, tx *sql.Tx, collection string, records []any) error {
+	if collection == store.ColAlerts {
+		// An alert is three tables: replace it whole (its child rows go by cascade).
+		c := conn{s: &Store{}, q: tx} // untraced, like every statement here
+		for _, v := range records {
+			a, err := deref[report.Alert](v)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM alerts WHERE id = ?`, a.ID); err != nil {
+				return wrapf("load alerts", err)
+			}
+			if err := c.insertAlert(ctx, a); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var head, tail string
+	var ncols int
+	var args func(v any) ([]any, error)
+	switch collection {
+	case store.ColReports:
+		head, tail, ncols = upsert("reports", "id", reportCols)
+		args = func(v any) ([]any, error) {
+			r, err := deref[report.Report](v)
+			if err != nil {
+				return nil, err
+			}
+			return reportArgs(r)
+		}
+	case store.ColSubscriptions:
+		head, tail, ncols = upsert("subscriptions", "id", subscriptionCols)
+		args = func(v any) ([]any, error) {
+			sub, err := deref[store.Subscription](v)
+			if err != nil {
+				return nil, err
+			}
+			rec := *sub
+			if rec.ID == "" {
+				rec.ID = store.SubscriptionID(rec.Endpoint)
+			}
+			return subscriptionArgs(&rec)
+		}
+	case store.ColDeliveries:
+		head, tail, ncols = upsert("deliveries", "id", deliveryCols)
+		args = func(v any) ([]any, error) {
+			d, err := deref[store.Delivery](v)
+			if err != nil {
+				return nil, err
+			}
+			return deliveryArgs(d)
+		}
+	case store.ColDeliveryClaims:
+		head, tail, ncols = upsert("delivery_claims", "id", "id, job, epoch, owner, at")
+		args = func(v any) ([]any, error) {
+			cl, err := deref[store.DeliveryClaim](v)
+			if err != nil {
+				return nil, err
+			}
+			return []any{cl.ID, cl.Job, cl.Epoch, cl.Owner, ms(cl.At)}, nil
+		}
+	case store.ColModerators:
+		head, tail, ncols = upsert("moderators", "id", moderatorCols)
+		args = func(v any) ([]any, error) {
+			m, err := deref[store.Moderator](v)
+			if err != nil {
+				return nil, err
+			}
+			return moderatorArgs(m), nil
+		}
+	case store.ColSessions:
+		head, tail, ncols = upsert("sessions", "id", sessionCols)
+		args = func(v any) ([]any, error) {
+			sess, err := deref[store.Session](v)
+			if err != nil {
+				return nil, err
+			}
+			return []any{sess.ID, sess.ModeratorID, boolInt(sess.Full), ms(sess.Created), ms(sess.LastSeen)}, nil
+		}
+	case store.ColAudit:
+		head, tail, ncols = upsert("audit", "id", auditCols)
+		args = func(v any) ([]any, error) {
+			e, err := deref[store.AuditEntry](v)
+			if err != nil {
+				return nil, err
+			}
+			return []any{e.ID, ms(e.Time), e.Actor, e.Action, e.Target, e.Detail}, nil
+		}
+	case store.ColSettings:
+		head, tail, ncols = upsert("settings", "key", "key, value")
+		args = func(v any) ([]any, error) {
+			st, err := deref[store.Setting](v)
+			if err != nil {
+				return nil, err
+			}
+			return []any{st.Key, st.Value}, nil
+		}
+	case store.ColSpent:
+		head, tail, ncols = upsert("spent_challenges", "challenge", "challenge, expires")
+		args = func(v any) ([]any, error) {
+			sc, err := deref[store.SpentChallenge](v)
+			if err != nil {
+				return nil, err
+			}
+			return []any{sc.Challenge, ms(sc.Expires)}, nil
+		}
+	default:
+		return fmt.Errorf("load %q: not a collection this engine transfers", collection)
+	}
+	rows := make([][]any, len(records))
+	for i, v := range records {
+		a, err := args(v)
+		if err != nil {
+			return fmt.Errorf("load %s: %w", collection, err)
+		}
+		rows[i] = a
+	}
+	return wrapf("load "+collection, insertRows(ctx, tx, head, tail, ncols, rows))
+}
+
+// Empty reports whether the database holds no record at all.
+func (s *Store) Empty(ctx context.Context) (bool, error) {
+	for _, t := range tables {
+		var found bool
+		if err := s.rdb.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t+`)`).Scan(&found); err != nil {
+			return false, wrapf("check "+t, err)
+		}
+		if found {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// Drop deletes every row of every table (the schema stays), overwriting them on disk.
+func (s *Store) Drop(ctx context.Context) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return wrapf("drop", err)
+	}
+	for _, t := range slices.Backward(tables) {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+			_ = tx.Rollback()
+			return wrapf("drop "+t, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return wrapf("drop", err)
+	}
+	_ = s.checkpoint(ctx)
+	return nil
+}
+
+// Backup writes a consistent copy of the database to dest, a file that must not exist yet,
+// while the store keeps serving: VACUUM INTO reads one snapshot on a connection of its own,
+// so writers are not held up. The copy is readable by the owner only.
+func (s *Store) Backup(ctx context.Context, dest string) error {
+	f, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	err = s.vacuumInto(ctx, dest)
+	if err == nil {
+		err = syncFile(dest)
+	}
+	if err != nil {
+		_ = os.Remove(dest)
+		return fmt.Errorf("backup: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) vacuumInto(ctx context.Context, dest string) error {
+	db, err := sql.Open("sqlite", s.dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	_, err = db.ExecContext(ctx, `VACUUM INTO ?`, dest)
+	return wrap(err)
+}
+
+func syncFile(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	return errors.Join(f.Sync(), f.Close())
+}
