@@ -168,19 +168,23 @@ func (s *server) showStats(c *gin.Context) {
 			}
 		}
 	}
-	var areaNames []string
-	var areaCodes []string
+	// Configured areas first, in their configured order; then areas no longer configured,
+	// which still count, by code. Codes and names are built together so a label stays with
+	// its row.
+	var areaCodes, areaNames []string
 	for _, a := range s.areas {
 		areaCodes = append(areaCodes, a.Code)
 		areaNames = append(areaNames, s.areaNames[a.Code])
 	}
-	for code := range perArea { // areas no longer configured still count
+	var retired []string
+	for code := range perArea {
 		if !report.KnownArea(s.areas, code) {
-			areaCodes = append(areaCodes, code)
-			areaNames = append(areaNames, code)
+			retired = append(retired, code)
 		}
 	}
-	sort.SliceStable(areaCodes[len(s.areas):], func(i, j int) bool { return areaCodes[len(s.areas)+i] < areaCodes[len(s.areas)+j] })
+	sort.Strings(retired)
+	areaCodes = append(areaCodes, retired...)
+	areaNames = append(areaNames, retired...)
 	value := func(g, k int) int {
 		if counts := perArea[areaCodes[g]]; counts != nil {
 			return counts[k]
