@@ -1,13 +1,12 @@
 package api
 
 import (
-	"encoding/base64"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -71,7 +70,7 @@ func (h *alertsAPI) listAlerts(c *gin.Context) {
 	if len(alerts) > limit {
 		alerts = alerts[:limit]
 		last := alerts[limit-1]
-		out.Next = EncodeCursor(last.Published, last.ID)
+		out.Next = intake.EncodeCursor(last.Published, last.ID)
 	}
 	for i := range alerts {
 		out.Alerts = append(out.Alerts, NewAlertView(&alerts[i], h.baseURL))
@@ -113,38 +112,13 @@ func parseAlertFilter(c *gin.Context, areas []report.Area) (store.AlertFilter, e
 		f.Limit = n
 	}
 	if cur := c.Query("cursor"); cur != "" {
-		t, id, ok := DecodeCursor(cur)
+		t, id, ok := intake.DecodeCursor(cur)
 		if !ok {
 			return f, bad("cursor", "is not one this API gave out.")
 		}
 		f.AfterPublished, f.AfterID = t, id
 	}
 	return f, nil
-}
-
-// EncodeCursor makes the opaque page cursor (publish time and id of the last alert shown)
-// that the API's "next" and the alerts page's "older" link carry.
-func EncodeCursor(t time.Time, id string) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(t.UnixMilli(), 10) + "." + id))
-}
-
-// DecodeCursor reads a cursor made by EncodeCursor; ok is false for anything else, including
-// the empty string.
-func DecodeCursor(s string) (t time.Time, id string, ok bool) {
-	// A real cursor is under 60 characters; refuse longer ones before decoding anything.
-	if s == "" || len(s) > 100 {
-		return time.Time{}, "", false
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return time.Time{}, "", false
-	}
-	ms, id, ok := strings.Cut(string(raw), ".")
-	n, err := strconv.ParseInt(ms, 10, 64)
-	if !ok || err != nil || !report.ValidID(id) {
-		return time.Time{}, "", false
-	}
-	return time.UnixMilli(n).UTC(), id, true
 }
 
 func (h *alertsAPI) showAlert(c *gin.Context) {

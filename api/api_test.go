@@ -12,18 +12,20 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api/altcha"
-	"github.com/headsup/headsup/api/ratelimit"
+	"github.com/headsup/headsup/altcha"
+	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/storetest"
+	"github.com/headsup/headsup/web"
 )
 
 // testServer is the API on a fresh database, with its logs captured.
 type testServer struct {
 	engine *gin.Engine
 	store  store.Store
-	intake *Intake
+	intake *intake.Service
 	logs   *syncBuffer
 }
 
@@ -59,21 +61,22 @@ func newTestServerOn(t *testing.T, s store.Store) *testServer {
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
-	in := &Intake{
+	in := &intake.Service{
 		Store:      s,
 		Areas:      report.DefaultAreas(),
 		Proofs:     altcha.NewIssuer([]byte("0123456789abcdef0123456789abcdef"), 1000, time.Minute, now),
-		Receipts:   ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
+		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
 		Verified:   ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 3, Period: time.Hour, Burst: 2, Now: now}),
 		Now:        now,
+		// The key moderators store checkable identifiers under.
+		IdentifierKey: []byte("identifier-key"),
 	}
-	e, err := NewEngine(EngineOptions{Logger: log})
+	e, err := web.NewEngine(web.EngineOptions{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register(e, Deps{Store: s, Intake: in, BaseURL: "https://alerts.example.org", VAPIDPublicKey: "BPUBLIC",
-		IdentifierKey: []byte("identifier-key")})
+	Register(e, Deps{Store: s, Intake: in, BaseURL: "https://alerts.example.org", VAPIDPublicKey: "BPUBLIC"})
 	return &testServer{engine: e, store: s, intake: in, logs: logs}
 }
 

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/web"
 )
 
 // readJSON decodes the request body strictly into v: JSON only, valid UTF-8, no unknown
@@ -19,7 +20,7 @@ func readJSON(c *gin.Context, v any) error {
 	}
 	body, err := io.ReadAll(c.Request.Body)
 	if err != nil {
-		if isTooLarge(err) {
+		if web.IsTooLarge(err) {
 			return errTooLarge
 		}
 		return errBadJSON

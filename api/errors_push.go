@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/push"
+	"github.com/headsup/headsup/web"
 )
 
 var errBadSubscription = &Error{http.StatusBadRequest, "invalid_field", "Some fields of the subscription need fixing."}
@@ -16,8 +17,8 @@ func writePushError(c *gin.Context, err error) {
 	var ve *push.ValidationError
 	switch {
 	case errors.As(err, &ve):
-		c.AbortWithStatusJSON(errBadSubscription.Status, errorBody{errorDetail{
-			Code: errBadSubscription.Code, Message: errBadSubscription.Message, Fields: ve.Messages(language(c))}})
+		web.WriteJSONError(c, errBadSubscription.Status, web.ErrorDetail{
+			Code: errBadSubscription.Code, Message: errBadSubscription.Message, Fields: ve.Messages(language(c))})
 	case errors.Is(err, push.ErrUnauthorized):
 		c.Header("WWW-Authenticate", `Bearer realm="subscription"`)
 		writeError(c, errUnauthorized)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api/altcha"
+	"github.com/headsup/headsup/altcha"
 	"github.com/headsup/headsup/report"
 )
 
@@ -60,7 +60,9 @@ func BuildMeta(lang string, areas []report.Area, vapidKey string, maxNumber int6
 		Language:       lang,
 		VAPIDPublicKey: vapidKey,
 		ProofOfWork:    metaPoW{Algorithm: altcha.Algorithm, MaxNumber: maxNumber, URL: "/api/v1/challenge"},
-		Languages:      []metaOption{{"en", "English"}, {"es", "Español"}},
+	}
+	for _, l := range report.Languages { // each named in itself, from report's catalog
+		m.Languages = append(m.Languages, metaOption{l, report.LanguageName(l)})
 	}
 	for _, k := range report.Kinds {
 		mk := metaKind{Code: k, Label: report.KindLabel(lang, k)}

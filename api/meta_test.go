@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"github.com/headsup/headsup/web"
 	"testing"
 )
 
@@ -76,7 +77,7 @@ func TestSecurityHeadersOnEveryResponse(t *testing.T) {
 		}
 		h := w.Header()
 		for name, want := range map[string]string{
-			"Content-Security-Policy": ContentSecurityPolicy, "Referrer-Policy": "no-referrer",
+			"Content-Security-Policy": web.ContentSecurityPolicy, "Referrer-Policy": "no-referrer",
 			"X-Content-Type-Options": "nosniff",
 		} {
 			if h.Get(name) != want {

@@ -6,6 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/web"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,7 +34,7 @@ func canonicalReceipt(t *testing.T, code string) string {
 	return canon
 }
 
-func randomKey(t *testing.T) ReceiptKey {
+func randomKey(t *testing.T) intake.ReceiptKey {
 	t.Helper()
 	k := make([]byte, 32)
 	if _, err := rand.Read(k); err != nil {
@@ -55,12 +57,11 @@ func TestStoredReceiptHashIsKeyedHMAC(t *testing.T) {
 	// copy of the database in the hands of someone without the key amounts to.
 	in2 := *ts.intake
 	in2.Receipts = key2
-	e2, err := NewEngine(EngineOptions{Logger: slog.New(slog.NewJSONHandler(ts.logs, nil))})
+	e2, err := web.NewEngine(web.EngineOptions{Logger: slog.New(slog.NewJSONHandler(ts.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	Register(e2, Deps{Store: ts.store, Intake: &in2, BaseURL: "https://alerts.example.org", VAPIDPublicKey: "BPUBLIC",
-		IdentifierKey: []byte("identifier-key")})
+	Register(e2, Deps{Store: ts.store, Intake: &in2, BaseURL: "https://alerts.example.org", VAPIDPublicKey: "BPUBLIC"})
 	ts2 := &testServer{engine: e2, store: ts.store, intake: &in2, logs: ts.logs}
 
 	submit := func(s *testServer) (Receipt, string) {

@@ -5,12 +5,13 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
 )
 
 // receiptsAPI is the reporter's side of a report, reached only with its receipt code.
 type receiptsAPI struct {
-	intake  *Intake
+	intake  *intake.Service
 	baseURL string
 }
 
@@ -26,19 +27,19 @@ type receiptView struct {
 }
 
 func (h *receiptsAPI) showReceipt(c *gin.Context) {
-	r, err := h.intake.Report(c.Request.Context(), c.Param("receipt"))
+	st, err := h.intake.Status(c.Request.Context(), c.Param("receipt"))
 	if err != nil {
 		writeError(c, err)
 		return
 	}
 	v := receiptView{
-		Status:    r.Status,
-		Kind:      r.Kind,
-		Submitted: r.SubmittedDay.Format(time.DateOnly),
-		Note:      r.Note,
-		Followups: len(r.Followups),
-		CanAdd:    AcceptsFollowups(r),
-		AlertID:   LinkedAlertID(r),
+		Status:    st.Status,
+		Kind:      st.Kind,
+		Submitted: st.Submitted.Format(time.DateOnly),
+		Note:      st.Note,
+		Followups: st.Followups,
+		CanAdd:    st.CanAdd,
+		AlertID:   st.AlertID,
 	}
 	if v.AlertID != "" {
 		v.AlertURL = h.baseURL + "/alerts/" + v.AlertID

@@ -2,20 +2,20 @@ package api
 
 import (
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api/ratelimit"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/push"
+	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/web"
 )
 
 // Deps is what the API needs from the wiring function.
 type Deps struct {
 	Store          store.Store
-	Intake         *Intake
+	Intake         *intake.Service
 	Push           *push.Service
 	BaseURL        string
 	VAPIDPublicKey string
-	// IdentifierKey is the HMAC key identifiers are looked up by in /check.
-	IdentifierKey []byte
 	// Reads limits every API request per client; report submission has its own limits in Intake.
 	Reads *ratelimit.Limiter
 }
@@ -28,7 +28,7 @@ func Register(e *gin.Engine, d Deps) {
 	reports := &reportsAPI{intake: d.Intake}
 	receipts := &receiptsAPI{intake: d.Intake, baseURL: d.BaseURL}
 	alerts := &alertsAPI{store: d.Store, areas: d.Intake.Areas, baseURL: d.BaseURL}
-	check := &checkAPI{deps: &d}
+	check := &checkAPI{intake: d.Intake, baseURL: d.BaseURL}
 	subscriptions := &subscriptionsAPI{deps: &d}
 
 	v1 := e.Group("/api/v1", limitRequests(d.Reads))
@@ -50,8 +50,8 @@ func Register(e *gin.Engine, d Deps) {
 func limitRequests(l *ratelimit.Limiter) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if l != nil {
-			if ok, retry := l.Allow(ClientKey(c)); !ok {
-				writeError(c, &limitedError{retry})
+			if ok, retry := l.Allow(web.ClientKey(c)); !ok {
+				writeError(c, &intake.RateLimitedError{Retry: retry})
 				return
 			}
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/storetest"
+	"github.com/headsup/headsup/web"
 )
 
 // newPushTestServer is the API with a push service, on a fresh database.
@@ -36,12 +37,12 @@ func newPushTestServerOn(t *testing.T, s store.Store) *testServer {
 		Areas:         report.DefaultAreas(),
 		BaseURL:       "https://alerts.example.org",
 	})
-	e, err := NewEngine(EngineOptions{Logger: slog.New(slog.NewJSONHandler(ts.logs, nil))})
+	e, err := web.NewEngine(web.EngineOptions{Logger: slog.New(slog.NewJSONHandler(ts.logs, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
 	Register(e, Deps{Store: ts.store, Intake: ts.intake, Push: svc, BaseURL: "https://alerts.example.org",
-		VAPIDPublicKey: keys.Public, IdentifierKey: []byte("identifier-key")})
+		VAPIDPublicKey: keys.Public})
 	ts.engine = e
 	return ts
 }

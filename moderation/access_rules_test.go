@@ -381,7 +381,7 @@ func walkPath(pattern string, fx *walkFixture) string {
 	case strings.HasPrefix(pattern, "/moderation/admin/accounts/:id"):
 		return strings.Replace(pattern, ":id", fx.targetID, 1)
 	case strings.HasPrefix(pattern, "/moderation/static/:name"):
-		return "/moderation/static/moderation.css"
+		return "/moderation/static/" + stylesheetName()
 	}
 	return pattern
 }

@@ -31,7 +31,7 @@ func (s *server) accountsPage(c *gin.Context, status int, d accountsData) {
 	if d.Role == "" {
 		d.Role = store.RoleModerator
 	}
-	s.render(c, status, "accounts", "Moderator accounts", d)
+	s.render(c, status, "accounts", "accounts.title", d)
 }
 
 func (s *server) showAccounts(c *gin.Context) { s.accountsPage(c, http.StatusOK, accountsData{}) }
@@ -61,7 +61,7 @@ func (s *server) accountByID(c *gin.Context) (*store.Moderator, bool) {
 	}
 	if m.ID == me(c).ID {
 		// Locking oneself out by mistake would leave an organisation with one admin stuck.
-		s.showMessage(c, http.StatusConflict, "Not on your own account", "You cannot disable or reset your own account. Ask another admin, or use the command line on the server.", "Back to accounts", "/moderation/admin/accounts")
+		s.showMessage(c, http.StatusConflict, "message.own_account.heading", "message.own_account.text", "link.accounts", "/moderation/admin/accounts")
 		return nil, false
 	}
 	return m, true

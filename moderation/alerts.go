@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -44,7 +45,7 @@ func (s *server) listAlerts(c *gin.Context) {
 		d.Prev = d.Page - 1
 	}
 	d.Alerts = alerts
-	s.render(c, http.StatusOK, "alerts", "Alerts", d)
+	s.render(c, http.StatusOK, "alerts", "alerts.title", d)
 }
 
 // Progress is one delivery job as the alert page shows it.
@@ -149,6 +150,16 @@ func (s *server) alertData(c *gin.Context, a *report.Alert) (*alertData, error) 
 	return d, nil
 }
 
+// failedAction answers a publishing error no more specific message covers: the alert is gone
+// (not found), or the action failed. It returns false for no error.
+func (s *server) failedAction(c *gin.Context, err error) bool {
+	if errors.Is(err, publishing.ErrNotFound) {
+		s.notFound(c)
+		return true
+	}
+	return s.failedLookup(c, err)
+}
+
 // showAlert shows an alert with its delivery progress and the forms to change it.
 func (s *server) showAlert(c *gin.Context) {
 	a, ok := s.loadAlert(c)
@@ -193,7 +204,6 @@ func (s *server) editAlert(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
 	form, ch, errs := s.parseAlertForm(c)
 	repush := c.PostForm("repush") == "1"
 	if len(errs) > 0 {
@@ -207,24 +217,18 @@ func (s *server) editAlert(c *gin.Context) {
 	if err != nil {
 		version = a.Version
 	}
-	updated, err := s.store.UpdateAlert(ctx, a.ID, version, ch)
-	if errors.Is(err, store.ErrConflict) {
+	_, err = s.publishing.Edit(c.Request.Context(), me(c).Name, a.ID, version, ch, repush)
+	if errors.Is(err, publishing.ErrConflict) {
 		s.showMessage(c, http.StatusConflict, "The alert changed", "Someone else changed or retracted this alert since you opened it. Nothing was saved; open it again to see the current version.", "Open the alert", "/moderation/alerts/"+a.ID)
 		return
 	}
-	if err != nil {
-		s.fail(c, err)
+	if s.failedAction(c, err) {
 		return
 	}
 	done := "edited"
 	if repush {
-		if err := s.store.EnqueueDelivery(ctx, a.ID, updated.Version, false); err != nil {
-			s.fail(c, err)
-			return
-		}
 		done = "repushed"
 	}
-	s.audit(ctx, me(c).Name, ActionAlertEdit, a.ID, done)
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done="+done)
 }
 
@@ -238,7 +242,7 @@ func (s *server) confirmRetract(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID)
 		return
 	}
-	s.render(c, http.StatusOK, "retract", "Retract alert", a)
+	s.render(c, http.StatusOK, "retract", "retract.title", a)
 }
 
 // retractAlert withdraws an alert from the public and pushes the retraction.
@@ -247,21 +251,14 @@ func (s *server) retractAlert(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	r, err := s.store.RetractAlert(ctx, a.ID)
-	if errors.Is(err, store.ErrConflict) {
+	_, err := s.publishing.Retract(c.Request.Context(), me(c).Name, a.ID)
+	if errors.Is(err, publishing.ErrConflict) {
 		c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID) // already retracted: nothing to do
 		return
 	}
-	if err != nil {
-		s.fail(c, err)
+	if s.failedAction(c, err) {
 		return
 	}
-	if err := s.store.EnqueueDelivery(ctx, a.ID, r.Version, true); err != nil {
-		s.fail(c, err)
-		return
-	}
-	s.audit(ctx, me(c).Name, ActionAlertRetract, a.ID, "")
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=retracted")
 }
 
@@ -271,7 +268,6 @@ func (s *server) extendAlert(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
 	expires, msg := s.parseExpiry(c.PostForm("expires"))
 	if msg != "" {
 		s.alertPage(c, http.StatusBadRequest, a, func(d *alertData) {
@@ -279,14 +275,13 @@ func (s *server) extendAlert(c *gin.Context) {
 		})
 		return
 	}
-	if _, err := s.store.ExtendAlert(ctx, a.ID, expires); err != nil {
-		if errors.Is(err, store.ErrConflict) {
-			s.showMessage(c, http.StatusConflict, "Alert retracted", "A retracted alert cannot be extended.", "Open the alert", "/moderation/alerts/"+a.ID)
-			return
-		}
-		s.fail(c, err)
+	_, err := s.publishing.Extend(c.Request.Context(), me(c).Name, a.ID, expires)
+	if errors.Is(err, publishing.ErrConflict) {
+		s.showMessage(c, http.StatusConflict, "Alert retracted", "A retracted alert cannot be extended.", "Open the alert", "/moderation/alerts/"+a.ID)
 		return
 	}
-	s.audit(ctx, me(c).Name, ActionAlertExtend, a.ID, "until="+fmtDay(expires))
+	if s.failedAction(c, err) {
+		return
+	}
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=extended")
 }

@@ -77,5 +77,5 @@ func (s *server) showAuditLog(c *gin.Context) {
 		d.PrevURL = link(d.Page - 1)
 	}
 	d.Entries = entries
-	s.render(c, status, "audit", "Audit log", d)
+	s.render(c, status, "audit", "audit.title", d)
 }

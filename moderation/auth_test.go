@@ -69,7 +69,7 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	adm := h.signUp("ad", "admin")
 	r := h.addReport("something happened")
 	alertID := h.approve(adm, h.addReport("another thing").ID, approveForm("Title", "Body"))
-	ids := map[string]string{":id": r.ID, ":name": "moderation.css"}
+	ids := map[string]string{":id": r.ID, ":name": stylesheetName()}
 
 	seen := map[string]bool{}
 	for _, route := range h.engine.Routes() {
@@ -134,7 +134,7 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 		if route.Method != http.MethodGet || !strings.HasPrefix(route.Path, "/moderation") {
 			continue
 		}
-		path := strings.ReplaceAll(route.Path, ":name", "moderation.css")
+		path := strings.ReplaceAll(route.Path, ":name", stylesheetName())
 		if strings.HasPrefix(route.Path, "/moderation/alerts/:id") {
 			path = strings.ReplaceAll(path, ":id", alertID)
 		}

@@ -14,11 +14,12 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
 	"github.com/headsup/headsup/moderation"
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/storetest"
+	"github.com/headsup/headsup/web"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -64,14 +65,16 @@ func newHarnessOn(t *testing.T, s store.Store) *harness {
 	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC)}
 	s.SetClock(clk.Now)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	e, err := api.NewEngine(api.EngineOptions{Logger: log})
+	e, err := web.NewEngine(web.EngineOptions{Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
 	key := []byte("identifier key for tests")
+	areas := report.DefaultAreas()
+	pub := &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now, Log: log}
 	moderation.Register(e, moderation.Deps{
-		Store: s, Areas: report.DefaultAreas(), BaseURL: "http://localhost:8080", SiteName: "Heads Up",
-		IdentifierKey: key, Logger: log, Now: clk.Now, Hashing: cheap,
+		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
+		Publishing: pub, Logger: log, Now: clk.Now, Hashing: cheap,
 	})
 	return &harness{t: t, store: s, engine: e, clock: clk, key: key,
 		accounts: &moderation.Accounts{Store: s, Hashing: cheap, Now: clk.Now}}

@@ -44,7 +44,7 @@ func (s *server) showLogin(c *gin.Context) {
 		c.Redirect(http.StatusSeeOther, "/moderation/queue")
 		return
 	}
-	s.render(c, http.StatusOK, "login", "Sign in", loginData{})
+	s.render(c, http.StatusOK, "login", "login.title", loginData{})
 }
 
 // signIn checks the password and starts the remaining sign-in steps.
@@ -53,7 +53,7 @@ func (s *server) signIn(c *gin.Context) {
 	name := c.PostForm("name")
 	password := c.PostForm("password")
 	refuse := func() {
-		s.render(c, http.StatusUnauthorized, "login", "Sign in", loginData{Name: name, Error: signInRefused})
+		s.render(c, http.StatusUnauthorized, "login", "login.title", loginData{Name: name, Error: signInRefused})
 	}
 	var m *store.Moderator
 	var err error
@@ -169,7 +169,7 @@ func (s *server) showPasswordChange(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "password", "Choose your password", passwordData{Name: m.Name})
+	s.render(c, http.StatusOK, "password", "password.title", passwordData{Name: m.Name})
 }
 
 // changePassword replaces the one-time password with the moderator's own.
@@ -187,7 +187,7 @@ func (s *server) changePassword(c *gin.Context) {
 		err = problem("Choose a new password, not the one-time password.")
 	}
 	if err != nil {
-		s.render(c, http.StatusBadRequest, "password", "Choose your password", passwordData{Name: m.Name, Error: err.Error()})
+		s.render(c, http.StatusBadRequest, "password", "password.title", passwordData{Name: m.Name, Error: err.Error()})
 		return
 	}
 	ctx := c.Request.Context()
@@ -227,7 +227,7 @@ func (s *server) showEnrol(c *gin.Context) {
 
 func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg string) {
 	if m.TOTPSecret == "" {
-		s.showMessage(c, http.StatusConflict, "Start again", "The sign-in took too long to set up. Sign in again.", "Sign in", "/moderation/login")
+		s.showMessage(c, http.StatusConflict, "message.start_again.heading", "message.start_again.text", "link.sign_in", "/moderation/login")
 		return
 	}
 	key, err := totpKey(s.siteName, m.Name, m.TOTPSecret)
@@ -240,7 +240,7 @@ func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg
 		s.fail(c, err)
 		return
 	}
-	s.render(c, status, "enroll", "Set up your authenticator", enrolData{QR: qr, Secret: groupSecret(m.TOTPSecret), Issuer: s.siteName, Name: m.Name, Error: msg})
+	s.render(c, status, "enroll", "enroll.title", enrolData{QR: qr, Secret: groupSecret(m.TOTPSecret), Issuer: s.siteName, Name: m.Name, Error: msg})
 }
 
 // enrol confirms the authenticator with a first code and completes the sign-in.
@@ -279,7 +279,7 @@ func (s *server) showTOTP(c *gin.Context) {
 	if _, ok := s.stepGuard(c, "/moderation/login/totp"); !ok {
 		return
 	}
-	s.render(c, http.StatusOK, "totp", "Enter your code", totpData{})
+	s.render(c, http.StatusOK, "totp", "totp.title", totpData{})
 }
 
 // verifyTOTP checks the second factor. A code is accepted once: its time step is recorded
@@ -291,7 +291,7 @@ func (s *server) verifyTOTP(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	refuse := func() {
-		s.render(c, http.StatusUnauthorized, "totp", "Enter your code", totpData{Error: signInRefused})
+		s.render(c, http.StatusUnauthorized, "totp", "totp.title", totpData{Error: signInRefused})
 	}
 	if s.now().Before(m.LockedUntil) {
 		refuse()

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -21,10 +22,10 @@ type Deps struct {
 	Areas    []report.Area
 	BaseURL  string
 	SiteName string
-	// IdentifierKey is the HMAC key checkable identifiers are stored under; api/check.go
-	// looks them up with the same key.
-	IdentifierKey []byte
-	Logger        *slog.Logger
+	// Publishing is the moderators' use cases (approve, reject, merge, edit, retract,
+	// extend); required.
+	Publishing *publishing.Service
+	Logger     *slog.Logger
 	// Now is the clock for sessions, TOTP and lockouts; nil is time.Now. Tests move it.
 	Now func() time.Time
 	// Hashing is the argon2id cost of new password hashes; zero is ProductionHashing.
@@ -41,7 +42,7 @@ type server struct {
 	areas        []report.Area
 	baseURL      string
 	siteName     string
-	idKey        []byte
+	publishing   *publishing.Service
 	log          *slog.Logger
 	now          func() time.Time
 	hashing      HashParams
@@ -55,7 +56,7 @@ type server struct {
 
 func newServer(d Deps) *server {
 	s := &server{
-		store: d.Store, areas: d.Areas, baseURL: d.BaseURL, siteName: d.SiteName, idKey: d.IdentifierKey,
+		store: d.Store, areas: d.Areas, baseURL: d.BaseURL, siteName: d.SiteName, publishing: d.Publishing,
 		log: d.Logger, now: d.Now, hashing: d.Hashing, totpRequired: !(d.Development && d.WithoutTOTP),
 	}
 	if s.log == nil {
@@ -85,12 +86,6 @@ func (s *server) audit(ctx context.Context, actor, action, target, detail string
 	appendAudit(ctx, s.store, s.log, s.now(), actor, action, target, detail)
 }
 
-// auditEntry is the entry s.audit would append now; actions the store writes together with
-// their audit entry (approve, merge) are given it to write in the same step.
-func (s *server) auditEntry(actor, action, target, detail string) store.AuditEntry {
-	return newAuditEntry(s.now(), actor, action, target, detail)
-}
-
 func newAuditEntry(at time.Time, actor, action, target, detail string) store.AuditEntry {
 	return store.AuditEntry{ID: report.NewID(), Time: at, Actor: actor, Action: action, Target: target, Detail: detail}
 }
@@ -110,12 +105,12 @@ const (
 	ActionPasswordChanged = "password_changed"
 	ActionTOTPEnrolled    = "totp_enrolled"
 	ActionClaim           = "claim"
-	ActionApprove         = "approve"
-	ActionReject          = "reject"
-	ActionMerge           = "merge"
-	ActionAlertEdit       = "alert_edit"
-	ActionAlertRetract    = "alert_retract"
-	ActionAlertExtend     = "alert_extend"
+	ActionApprove         = publishing.ActionApprove
+	ActionReject          = publishing.ActionReject
+	ActionMerge           = publishing.ActionMerge
+	ActionAlertEdit       = publishing.ActionAlertEdit
+	ActionAlertRetract    = publishing.ActionAlertRetract
+	ActionAlertExtend     = publishing.ActionAlertExtend
 	ActionAccountAdd      = "account_add"
 	ActionAccountDisable  = "account_disable"
 	ActionAccountEnable   = "account_enable"

@@ -83,5 +83,5 @@ func (s *server) showQueue(c *gin.Context) {
 	if d.Page < d.Pages {
 		d.Next = d.Page + 1
 	}
-	s.render(c, http.StatusOK, "queue", "Review queue", d)
+	s.render(c, http.StatusOK, "queue", "queue.title", d)
 }

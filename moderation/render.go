@@ -1,23 +1,22 @@
 package moderation
 
 import (
-	"crypto/sha256"
 	"embed"
-	"encoding/hex"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
-	"mime"
 	"net/http"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/i18n"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/ui"
 )
 
 //go:embed templates/*.html
@@ -26,51 +25,34 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// staticFile is an embedded asset with its content hash, which goes into its URL so a browser
-// may cache it for good and still get a changed file at once.
-type staticFile struct {
-	data    []byte
-	version string
-}
+// The moderation pages' catalog, one JSON file per language in the format of package i18n.
+// Adding a language is one file here (and one in each other catalog family). Labels of
+// report fields, kinds and statuses come from report's catalog.
+//
+//go:embed translations/*.json
+var translationFS embed.FS
 
-var staticFiles = func() map[string]staticFile {
-	out := map[string]staticFile{}
-	entries, err := fs.ReadDir(staticFS, "static")
+var catalog = i18n.MustLoad(translationFS, "translations")
+
+// assets are the stylesheet and scripts, served under content-hashed names by the toolkit's
+// one asset pipeline, as the public site's are.
+var assets = func() *ui.Assets {
+	files, err := ui.ReadFiles(staticFS, "static")
 	if err != nil {
 		panic(err)
 	}
-	for _, e := range entries {
-		data, err := staticFS.ReadFile("static/" + e.Name())
-		if err != nil {
-			panic(err)
-		}
-		sum := sha256.Sum256(data)
-		out[e.Name()] = staticFile{data: data, version: hex.EncodeToString(sum[:6])}
-	}
-	return out
+	return ui.NewAssets("/moderation/static/", files)
 }()
 
-func staticURL(name string) string {
-	return "/moderation/static/" + name + "?v=" + staticFiles[name].version
-}
-
 func serveStatic(c *gin.Context) {
-	name := c.Param("name")
-	f, ok := staticFiles[name]
-	if !ok {
+	if !assets.Serve(c.Writer, c.Request, c.Param("name")) {
 		c.String(http.StatusNotFound, "not found\n")
-		return
 	}
-	if c.Query("v") == f.version {
-		c.Header("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		c.Header("Cache-Control", "no-cache")
-	}
-	c.Data(http.StatusOK, mime.TypeByExtension(path.Ext(name)), f.data)
 }
 
+// funcs are the helpers that need no language; the ones that do are methods of page.
 var funcs = template.FuncMap{
-	"static": staticURL,
+	"static": assets.URL,
 	"day":    func(t time.Time) string { return fmtDay(t) },
 	"when": func(t time.Time) string {
 		if t.IsZero() {
@@ -78,9 +60,6 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"kindLabel":     func(k report.Kind) string { return report.KindLabel("en", k) },
-	"severityLabel": func(s report.Severity) string { return report.SeverityLabel("en", s) },
-	"statusLabel":   func(s report.Status) string { return report.StatusLabel("en", s) },
 	"contains": func(list []string, v string) bool {
 		for _, x := range list {
 			if x == v {
@@ -90,12 +69,6 @@ var funcs = template.FuncMap{
 		return false
 	},
 	"add": func(a, b int) int { return a + b },
-	"count": func(n int64) string {
-		if n < 0 {
-			return "unknown"
-		}
-		return strconv.FormatInt(n, 10)
-	},
 }
 
 func fmtDay(t time.Time) string {
@@ -132,6 +105,7 @@ var pages = func() map[string]*template.Template {
 type page struct {
 	Title    string
 	SiteName string
+	Lang     string
 	Me       *store.Moderator
 	Notice   string
 	Script   string
@@ -141,15 +115,74 @@ type page struct {
 	Data      any
 }
 
-// render writes a page. Pages are never cached: they hold raw reports and account details.
+// T translates a catalog key; with arguments the text is a fmt format.
+func (p *page) T(key string, args ...any) string { return catalog.Text(p.Lang, key, args...) }
+
+// TH is T for a text whose translation holds markup (<strong>, <mark>): the catalog is part
+// of the binary and trusted, the arguments are escaped.
+func (p *page) TH(key string, args ...any) template.HTML {
+	for i, a := range args {
+		switch a.(type) {
+		case int, int64: // numbers need no escaping, and must stay numbers for %d
+		default:
+			args[i] = template.HTMLEscapeString(fmt.Sprint(a))
+		}
+	}
+	return template.HTML(catalog.Text(p.Lang, key, args...)) // #nosec G203 -- trusted catalog, escaped arguments
+}
+
+// Kind, Severity, Status, TimeBand and Area label codes in the page's language.
+func (p *page) Kind(k report.Kind) string         { return report.KindLabel(p.Lang, k) }
+func (p *page) Severity(s report.Severity) string { return report.SeverityLabel(p.Lang, s) }
+func (p *page) Status(s report.Status) string     { return report.StatusLabel(p.Lang, s) }
+func (p *page) TimeBand(code string) string       { return report.TimeBandLabel(p.Lang, code) }
+func (p *page) Area(code string) string           { return report.AreaName(p.Areas, p.Lang, code) }
+
+// Role names a moderator's role.
+func (p *page) Role(role string) string { return p.T("role." + role) }
+
+// Count is a delivery counter; a negative one was not counted.
+func (p *page) Count(n int64) string {
+	if n < 0 {
+		return p.T("count.unknown")
+	}
+	return strconv.FormatInt(n, 10)
+}
+
+// withPage pairs a value with the page, for a shared template that must translate.
+type withPage struct {
+	P *page
+	V any
+}
+
+// With pairs v with the page for a shared template.
+func (p *page) With(v any) withPage { return withPage{P: p, V: v} }
+
+// translated is a text handlers give as a catalog key, or, for texts not yet moved to the
+// catalog, in English as it is shown.
+func translated(lang, keyOrText string) string {
+	if catalog.Has(keyOrText) {
+		return catalog.Text(lang, keyOrText)
+	}
+	return keyOrText
+}
+
+// render writes a page; title is a catalog key, or the page's own title (an alert's). Pages
+// are never cached: they hold raw reports and account details. The language is the
+// browser's, as moderators have no setting for it.
 func (s *server) render(c *gin.Context, status int, name, title string, data any) {
-	p := page{Title: title, SiteName: s.siteName, Data: data, Areas: s.areas, AreaNames: s.areaNames}
+	lang := report.MatchLanguage(c.GetHeader("Accept-Language"))
+	p := &page{Title: translated(lang, title), SiteName: s.siteName, Lang: lang, Data: data, Areas: s.areas, AreaNames: s.areaNames}
 	// The navigation is only for a complete sign-in, not for a session between its steps.
 	if sess, ok := c.Get(ctxSession); ok && sess.(*store.Session).Full {
 		p.Me = me(c)
 	}
-	if n := notices[c.Query("done")]; n != "" {
-		p.Notice = n
+	if done := c.Query("done"); done != "" && catalog.Has("notice."+done) {
+		p.Notice = p.T("notice." + done)
+	}
+	if m, ok := data.(message); ok {
+		m.Heading, m.Text, m.Link = translated(lang, m.Heading), translated(lang, m.Text), translated(lang, m.Link)
+		p.Data = m
 	}
 	if name == "alert" {
 		p.Script = "progress.js"
@@ -162,22 +195,15 @@ func (s *server) render(c *gin.Context, status int, name, title string, data any
 	}
 }
 
-// notices are the confirmations shown after a redirect; the query carries a code, never text.
-var notices = map[string]string{
-	"approved":  "The alert was published and its push is queued.",
-	"rejected":  "The report was rejected; the reporter will see your note on the receipt.",
-	"merged":    "The report was merged into the alert.",
-	"released":  "The report is back in the queue for anyone to take.",
-	"edited":    "The alert was updated.",
-	"repushed":  "The alert was updated and the new version is queued for push.",
-	"retracted": "The alert was retracted; the retraction is queued for push.",
-	"extended":  "The alert's expiry was changed.",
-	"signedout": "You are signed out.",
-	"enabled":   "The account was enabled.",
-	"disabled":  "The account was disabled and its sessions ended.",
+// notices are the confirmations shown after a redirect; the query carries a code, never
+// text, and the catalog has a notice.<code> for each.
+var notices = []string{
+	"approved", "rejected", "merged", "released", "edited", "repushed", "retracted", "extended",
+	"signedout", "enabled", "disabled",
 }
 
-// message is the data of the plain message page used for errors and refusals.
+// message is the data of the plain message page used for errors and refusals. Heading, Text
+// and Link are catalog keys, or English texts not yet moved to the catalog.
 type message struct {
 	Heading string
 	Text    string
@@ -196,11 +222,11 @@ func (s *server) fail(c *gin.Context, err error) {
 	if isUnavailable(err) {
 		s.log.Warn("database unavailable", "route", c.FullPath(), "err", err)
 		c.Header("Retry-After", "30")
-		s.showMessage(c, http.StatusServiceUnavailable, "Database unavailable", "The database cannot be reached right now. Nothing was changed; try again in a minute.", "", "")
+		s.showMessage(c, http.StatusServiceUnavailable, "message.unavailable.heading", "message.unavailable.text", "", "")
 		return
 	}
 	s.log.Error("moderation request failed", "route", c.FullPath(), "err", err)
-	s.showMessage(c, http.StatusInternalServerError, "Something went wrong", "The request failed on the server and was logged. Try again; if it keeps failing, tell the operator.", "", "")
+	s.showMessage(c, http.StatusInternalServerError, "message.internal.heading", "message.internal.text", "", "")
 }
 
 // failedLookup answers a store error met on what the URL names, if there is one: "not found"
@@ -218,5 +244,5 @@ func (s *server) failedLookup(c *gin.Context, err error) bool {
 }
 
 func (s *server) notFound(c *gin.Context) {
-	s.showMessage(c, http.StatusNotFound, "Not found", "There is nothing here. It may have been withdrawn by the reporter.", "Back to the queue", "/moderation/queue")
+	s.showMessage(c, http.StatusNotFound, "message.not_found.heading", "message.not_found.text", "link.queue", "/moderation/queue")
 }

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -94,12 +95,8 @@ var rejectReasons = []rejectReason{
 	{"other", "Other reason (write it in the note)", ""},
 }
 
-// Notes the receipt shows for the other decisions.
-const (
-	noteApproved = "Thank you for reporting. An alert based on your report was published."
-	noteMerged   = "Thank you for reporting. Your report was added to an alert that was already published."
-	maxNote      = 1000
-)
+// maxNote bounds what a moderator adds to a rejection's note.
+const maxNote = 1000
 
 // segments splits text at the PII hints so the page can mark them.
 func segments(text string) ([]segment, int) {
@@ -283,7 +280,7 @@ func (s *server) reportPage(c *gin.Context, status int, r *report.Report, adjust
 		return
 	}
 	adjust(d)
-	s.render(c, status, "report", "Report", d)
+	s.render(c, status, "report", "report.title", d)
 }
 
 func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, error) {
@@ -433,18 +430,17 @@ func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange,
 }
 
 // approveReport publishes the moderator's alert, queues its push and records the decision in
-// one store call: all of it or, when the report was decided or withdrawn meanwhile, none.
+// one use-case call: all of it or, when the report was decided or withdrawn meanwhile, none.
 func (s *server) approveReport(c *gin.Context) {
 	r, ok := s.holdForDecision(c)
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
 	form, ch, errs := s.parseAlertForm(c)
 	choices := identifiers(r)
 	checked := indexSet(c.PostFormArray("check"))
 	public := indexSet(c.PostFormArray("public"))
-	var ids []report.Identifier
+	var ids []publishing.Identifier
 	for i := range choices {
 		ic := &choices[i]
 		ic.Check, ic.Public = checked[ic.Index], public[ic.Index]
@@ -454,18 +450,7 @@ func (s *server) approveReport(c *gin.Context) {
 			}
 			continue
 		}
-		if !ic.Check && !ic.Public {
-			continue
-		}
-		id := report.Identifier{Type: ic.Type, Public: ic.Public}
-		if ic.Public {
-			id.Value = ic.Normalized
-		}
-		if ic.Check {
-			id.HMAC = report.IdentifierHMAC(s.idKey, ic.Type, ic.Normalized)
-			id.Value = ic.Normalized // kept so moderators see what is checkable; shown publicly only if Public
-		}
-		ids = append(ids, id)
+		ids = append(ids, publishing.Identifier{Type: ic.Type, Value: ic.Normalized, Checkable: ic.Check, Public: ic.Public})
 	}
 	if len(errs) > 0 {
 		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
@@ -473,16 +458,8 @@ func (s *server) approveReport(c *gin.Context) {
 		})
 		return
 	}
-	now := s.now()
-	common := r.Common()
-	a := &report.Alert{
-		ID: report.NewID(), Version: 1, Kind: r.Kind, Severity: ch.Severity, Title: ch.Title, Body: ch.Body, Areas: ch.Areas,
-		IncidentDay: common.IncidentDay(), TimeBand: common.TimeBand, Published: now, Updated: now, Expires: ch.Expires,
-		Status: report.AlertPublished, ReportCount: 1, Identifiers: ids,
-	}
-	d := store.Decision{Status: report.StatusApproved, Note: noteApproved, AlertID: a.ID}
-	err := s.store.ApproveReport(ctx, r.ID, me(c).Name, a, d, s.auditEntry(me(c).Name, ActionApprove, r.ID, "alert="+a.ID))
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
+	a, err := s.publishing.Approve(c.Request.Context(), me(c).Name, r, ch, ids)
+	if errors.Is(err, publishing.ErrConflict) || errors.Is(err, publishing.ErrNotFound) {
 		// The reporter withdrew it, or the lease was lost, after the form was checked.
 		s.showMessage(c, http.StatusConflict, "Already decided or withdrawn", "Already decided or withdrawn, nothing was published: someone else decided this report or the reporter withdrew it meanwhile.", "Back to the queue", "/moderation/queue")
 		return
@@ -534,22 +511,17 @@ func (s *server) rejectReport(c *gin.Context) {
 		return
 	}
 	note := strings.TrimSpace(reason.Note + "\n\n" + extra)
-	if err := s.decide(c, r.ID, store.Decision{Status: report.StatusRejected, Note: note}); err != nil {
-		return
-	}
-	s.audit(c.Request.Context(), me(c).Name, ActionReject, r.ID, "reason="+reason.Code)
-	c.Redirect(http.StatusSeeOther, "/moderation/queue?done=rejected")
-}
-
-// decide records a decision and answers the conflicts; a non-nil error has been answered.
-func (s *server) decide(c *gin.Context, id string, d store.Decision) error {
-	err := s.store.DecideReport(c.Request.Context(), id, me(c).Name, d)
-	if errors.Is(err, store.ErrConflict) {
+	err := s.publishing.Reject(c.Request.Context(), me(c).Name, r.ID, reason.Code, note)
+	switch {
+	case errors.Is(err, publishing.ErrConflict):
 		s.showMessage(c, http.StatusConflict, "Already decided", "Someone else decided this report meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
-	} else {
-		s.failedLookup(c, err)
+	case errors.Is(err, publishing.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/moderation/queue?done=rejected")
 	}
-	return err
 }
 
 // mergeReport adds a report to an alert already published about the same thing.
@@ -558,27 +530,15 @@ func (s *server) mergeReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	alertID := c.PostForm("alert")
-	a, err := s.store.Alert(ctx, alertID)
-	if !report.ValidID(alertID) || errors.Is(err, store.ErrNotFound) || (err == nil && (a.Status != report.AlertPublished || a.Kind != r.Kind)) {
+	a, err := s.publishing.Merge(c.Request.Context(), me(c).Name, r, c.PostForm("alert"), c.PostForm("add_area") == "1")
+	if errors.Is(err, publishing.ErrNotMergeable) {
 		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
 			d.Errors["alert"], d.Action = "Choose a published alert of the same kind.", "merge"
 		})
 		return
 	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	var addAreas []string
-	if area := r.Common().Area; c.PostForm("add_area") == "1" && report.KnownArea(s.areas, area) {
-		addAreas = []string{area}
-	}
-	d := store.Decision{Status: report.StatusMerged, Note: noteMerged, AlertID: a.ID}
-	_, err = s.store.MergeReport(ctx, r.ID, me(c).Name, a.ID, addAreas, d, s.auditEntry(me(c).Name, ActionMerge, r.ID, "alert="+a.ID))
-	if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrNotFound) {
-		// Between the check above and the merge: the alert was retracted, or the report
+	if errors.Is(err, publishing.ErrConflict) || errors.Is(err, publishing.ErrNotFound) {
+		// Between the use case's look at the alert and the merge: the alert was retracted, or the report
 		// decided by someone else or withdrawn. The store changed nothing.
 		s.showMessage(c, http.StatusConflict, "Alert or report changed", "The alert was retracted, or the report was decided or withdrawn, meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
 		return

@@ -216,7 +216,7 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	id := h.approve(a, h.addReport("x").ID, approveForm("Alert", "Body"))
 
 	page := h.do("GET", "/moderation/alerts/"+id, nil, a.cookie)
-	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `id="progress"`) || !strings.Contains(page.Body.String(), "progress.js") {
+	if page.Code != http.StatusOK || !strings.Contains(page.Body.String(), `id="progress"`) || !strings.Contains(page.Body.String(), moderation.StaticURL("progress.js")) {
 		t.Fatalf("alert page: %d", page.Code)
 	}
 	var progress struct {

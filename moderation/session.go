@@ -141,7 +141,7 @@ func (s *server) refuseAnonymous(c *gin.Context) {
 		c.Abort()
 		return
 	}
-	s.showMessage(c, http.StatusUnauthorized, "Signed out", "Your session has ended, so nothing was changed. Sign in again and repeat the action.", "Sign in", "/moderation/login")
+	s.showMessage(c, http.StatusUnauthorized, "message.signed_out.heading", "message.signed_out.text", "link.sign_in", "/moderation/login")
 }
 
 // requireSession lets through any live session, complete or between sign-in steps: the steps
@@ -196,7 +196,7 @@ func admit(c *gin.Context, sess *store.Session, m *store.Moderator) {
 // requireAdmin refuses moderators who are not admins; it runs after requireModerator.
 func (s *server) requireAdmin(c *gin.Context) {
 	if me(c).Role != store.RoleAdmin {
-		s.showMessage(c, http.StatusForbidden, "Admins only", "This page is for admins. Ask an admin if you need something here.", "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusForbidden, "message.admins_only.heading", "message.admins_only.text", "link.queue", "/moderation/queue")
 		return
 	}
 	c.Next()

@@ -200,5 +200,5 @@ func (s *server) showStats(c *gin.Context) {
 		}
 		d.AreaRows = append(d.AreaRows, row)
 	}
-	s.render(c, http.StatusOK, "stats", "Statistics", d)
+	s.render(c, http.StatusOK, "stats", "stats.title", d)
 }

@@ -272,7 +272,8 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 		t.Fatalf("claim: %v %v", ghost, err)
 	}
 	start := time.Now()
-	d := e.dispatcher(DispatcherOptions{})
+	reported := make(chan time.Duration, 1)
+	d := e.dispatcher(DispatcherOptions{JobDone: func(took time.Duration) { reported <- took }})
 	d.Start(context.Background())
 	defer d.Stop()
 	time.Sleep(200 * time.Millisecond)
@@ -282,6 +283,15 @@ func TestLapsedLeaseIsTakenOver(t *testing.T) {
 	job := e.waitDone(jobID(a), 10*time.Second)
 	if took := time.Since(start); took < 400*time.Millisecond || job.Claims != 2 || e.fake.Distinct() != 30 {
 		t.Errorf("took %v, claims %d, delivered %d", took, job.Claims, e.fake.Distinct())
+	}
+	// The job started when the crashed dispatcher claimed it, and its duration counts the
+	// time lost to the crash.
+	if !job.Started.Equal(ghost.Started) || ghost.Started.IsZero() {
+		t.Errorf("started %v, want the first claim's %v", job.Started, ghost.Started)
+	}
+	want := job.Finished.Sub(job.Started) // as stored, to the millisecond
+	if took := <-reported; took < 400*time.Millisecond || (took-want).Abs() > 2*time.Millisecond {
+		t.Errorf("reported fan-out duration %v, want the %v from the first claim to the end", took, want)
 	}
 	// The crashed dispatcher, coming back, must not overwrite the new owner's record.
 	ghost.Sent = 999

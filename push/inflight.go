@@ -7,19 +7,19 @@ import (
 	"time"
 )
 
-// inflightLimit adapts how many pushes are in flight to how fast the push service answers. With
-// a service that answers in 100 ms, a thousand in flight are needed for 10,000 a second; with
-// one that answers at once, a thousand in flight are a thousand CPU-bound goroutines and HTTP/2
-// streams that crowd the page requests out of the scheduler. Measured with cmd/loadtest's soak
-// (10,000 subscribers, instant fake): the feed's p99 during the fan-out was 223 ms with 1,000
-// always in flight and 139–166 ms with this limit, at the same fan-out rate; cmd/pushbench with a
-// 100 ms service still reaches the same ~2,800/s as before.
+// inflightLimit adapts how many pushes are in flight to how fast the push service answers: a
+// slow service needs many in flight for throughput, while against a fast one a large window
+// is only CPU-bound goroutines and HTTP/2 streams that crowd page requests out of the
+// scheduler.
 //
 // Like TCP Vegas, the window comes from Little's law: the completion rate times the smallest
 // round trip seen lately (the service's own answer time, which, unlike the average, does not grow
 // when this machine is the bottleneck), four times over as headroom so that it grows quickly
 // when answers are slow. Pushes still in flight from earlier periods — a service that hangs —
 // are added on top, so they never hold up the others.
+//
+// It measures real elapsed time, not the dispatcher's clock: a window and a round trip are
+// durations on the wire, which a test clock that stands still or jumps would distort.
 type inflightLimit struct {
 	mu     sync.Mutex
 	cond   *sync.Cond

@@ -25,15 +25,13 @@ import (
 // Sender encrypts one message for one subscription (RFC 8291, aes128gcm) and posts it with a
 // VAPID Authorization header (RFC 8292).
 //
-// It does what webpush-go's SendNotification does, minus two costs measured in the fan-out
-// (go run ./cmd/pushbench -cpuprofile): webpush-go derives the VAPID public key from the
-// private key by scalar multiplication and signs a fresh JWT for every message, 25 % of the
-// dispatcher's CPU, and the push service then has to verify each new signature. RFC 8292
-// section 2 lets one token serve many requests, so the header is made once per push service
-// origin and renewed hourly. The dispatcher sends through one Sender; it is exported for
-// cmd/pushbench's bare loop. The cryptography is the standard library's (crypto/ecdh,
-// crypto/hkdf, AES-GCM) and the JWT golang-jwt's; the record layout is checked byte for byte
-// against RFC 8291 Appendix A, and webpush-go remains the baseline pushbench compares with.
+// It does what webpush-go's SendNotification does, except that the VAPID header is made once
+// per push service origin and renewed hourly, as RFC 8292 section 2 allows, instead of deriving
+// the public key and signing a fresh JWT for every message, which the push service would then
+// verify again. The dispatcher sends through one Sender; it is exported for cmd/pushbench's
+// bare loop. The cryptography is the standard library's (crypto/ecdh, crypto/hkdf, AES-GCM)
+// and the JWT golang-jwt's; the record layout is checked byte for byte against RFC 8291
+// Appendix A, and webpush-go remains the baseline pushbench compares with.
 type Sender struct {
 	client  *http.Client
 	subject string // mailto: or https: contact

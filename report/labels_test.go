@@ -5,63 +5,65 @@ import (
 	"testing"
 )
 
-func checkBoth(t *testing.T, what string, get func(lang string) string) {
-	t.Helper()
-	en, es := get("en"), get("es")
-	if strings.TrimSpace(en) == "" || strings.TrimSpace(es) == "" {
-		t.Errorf("%s: en %q, es %q", what, en, es)
-	}
-}
-
-func TestEveryLabelInEveryLanguage(t *testing.T) {
+// TestCatalog: every language file has exactly the keys of en.json, none empty, with the same
+// placeholders.
+func TestCatalog(t *testing.T) {
 	if len(Languages) != 2 || Languages[0] != "en" || Languages[1] != "es" {
 		t.Fatalf("Languages = %v", Languages)
 	}
+	for _, err := range Labels.Check() {
+		t.Error(err)
+	}
+}
+
+// TestEveryLabelInEveryLanguage: every code the schema, the alerts and the receipts use has a
+// label, and no key in the catalog is left over from a code that is gone.
+func TestEveryLabelInEveryLanguage(t *testing.T) {
+	want := map[string]bool{"language.name": true}
+	need := func(key string) {
+		t.Helper()
+		want[key] = true
+		if !Labels.Has(key) {
+			t.Errorf("no %s", key)
+		}
+	}
 	for _, k := range Kinds {
-		checkBoth(t, "kind "+string(k), func(l string) string { return kindLabels[k].in(l) })
+		need("kind." + string(k))
 		for _, f := range Schema(k) {
-			checkBoth(t, "field "+f.Name, func(l string) string { return fieldLabels[f.Name].in(l) })
+			need("field." + f.Name)
 			for _, o := range f.Options {
-				checkBoth(t, f.Name+"."+o, func(l string) string { return optionLabels[f.Name][o].in(l) })
-				if OptionLabel("en", f.Name, o) == o && o != "other" {
-					t.Errorf("%s.%s has no label", f.Name, o)
-				}
+				need("option." + f.Name + "." + o)
 			}
 		}
 	}
 	for _, s := range Severities {
-		checkBoth(t, "severity "+string(s), func(l string) string { return severityLabels[s].in(l) })
+		need("severity." + string(s))
 	}
 	for _, s := range []Status{StatusPending, StatusApproved, StatusRejected, StatusMerged} {
-		checkBoth(t, "status "+string(s), func(l string) string { return statusLabels[s].in(l) })
+		need("status." + string(s))
 	}
 	for _, s := range []AlertStatus{AlertPublished, AlertRetracted} {
-		checkBoth(t, "alert status "+string(s), func(l string) string { return alertStatusLabels[s].in(l) })
+		need("alert_status." + string(s))
 	}
-	for _, b := range TimeBands() {
-		checkBoth(t, "time band "+b, func(l string) string { return optionLabels["time_band"][b].in(l) })
+	// Inputs outside the report forms that share the same labels and error messages.
+	for _, f := range []string{"kind", "fields", "text", "title", "body", "type", "value"} {
+		need("field." + f)
 	}
-	for name, t2 := range fieldLabels {
-		checkBoth(t, "label "+name, t2.in)
+	for _, o := range []string{"phone", "plate", "email"} {
+		need("option.type." + o)
 	}
-	for name, t2 := range fieldHints {
-		checkBoth(t, "hint "+name, t2.in)
-		if _, ok := fieldLabels[name]; !ok {
-			t.Errorf("hint for %s, which has no label", name)
-		}
-	}
-	for field, opts := range optionLabels {
-		for code, t2 := range opts {
-			checkBoth(t, field+"."+code, t2.in)
-		}
-	}
-	for key, t2 := range messages {
-		checkBoth(t, "message "+key, t2.in)
-		if strings.Count(t2.en, "%") != strings.Count(t2.es, "%") {
-			t.Errorf("message %s: placeholders differ between languages", key)
-		}
-		if t2.en == t2.es {
-			t.Errorf("message %s is not translated", key)
+	for _, key := range Labels.Keys() {
+		switch {
+		case strings.HasPrefix(key, "message."):
+			if Labels.Text("en", key) == Labels.Text("es", key) {
+				t.Errorf("%s is not translated", key)
+			}
+		case strings.HasPrefix(key, "hint."):
+			if !Labels.Has("field." + strings.TrimPrefix(key, "hint.")) {
+				t.Errorf("%s is a hint for a field with no label", key)
+			}
+		case !want[key]:
+			t.Errorf("%s labels nothing", key)
 		}
 	}
 }
@@ -74,7 +76,7 @@ func TestEveryProblemHasAMessage(t *testing.T) {
 		ProblemBadKey, ProblemTooMany, ProblemDuplicate, ProblemDuplicateKey, ProblemBadPhone,
 		ProblemBadPlate, ProblemBadHandle, ProblemNotObject, ProblemTooDeep, ProblemTrailingData, ProblemSyntax,
 	} {
-		if _, ok := messages[code]; !ok {
+		if !Labels.Has("message." + code) {
 			t.Errorf("no message for %s", code)
 		}
 		for _, lang := range Languages {

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -37,7 +37,7 @@ func (s *Site) listAlerts(c *gin.Context) {
 	kind, area := s.filterQuery(c)
 	f := store.AlertFilter{Kind: kind, Area: area, Limit: alertsPerPage + 1}
 	d := alertsData{Updated: p.Now, Kind: string(kind), Area: area}
-	if t, id, ok := api.DecodeCursor(c.Query("cursor")); ok {
+	if t, id, ok := intake.DecodeCursor(c.Query("cursor")); ok {
 		f.AfterPublished, f.AfterID = t, id
 		d.FirstURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, ""))
 	}
@@ -49,7 +49,7 @@ func (s *Site) listAlerts(c *gin.Context) {
 	if len(alerts) > alertsPerPage {
 		last := alerts[alertsPerPage-1]
 		alerts = alerts[:alertsPerPage]
-		d.NextURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, api.EncodeCursor(last.Published, last.ID)))
+		d.NextURL = p.URL(alertsQuery("/alerts", d.Kind, d.Area, intake.EncodeCursor(last.Published, last.ID)))
 	}
 	d.Alerts = alerts
 	for _, k := range report.Kinds {

@@ -23,7 +23,9 @@ func (s *Site) checkForm(p *page, typ, value string) checkData {
 	if typ == "" {
 		typ = report.IdentifierPhone
 	}
-	d := checkData{Available: s.deps.Check != nil, Value: value}
+	// New requires Intake, so checking is always available; the template keeps its notice
+	// for a site built without it.
+	d := checkData{Available: true, Value: value}
 	for _, t := range identifierTypes {
 		d.Types = append(d.Types, option{t, p.IdentifierType(t), t == typ})
 	}
@@ -47,12 +49,7 @@ func (s *Site) checkIdentifier(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	typ, value := c.Request.PostForm.Get("type"), c.Request.PostForm.Get("value")
 	d := s.checkForm(p, typ, value)
-	if s.deps.Check == nil {
-		p.Data = d
-		s.render(c, http.StatusServiceUnavailable, "check", p)
-		return
-	}
-	alerts, err := s.deps.Check(c.Request.Context(), typ, value)
+	alerts, err := s.deps.Intake.Check(c.Request.Context(), typ, value)
 	var ve *report.ValidationError
 	switch {
 	case errors.As(err, &ve):

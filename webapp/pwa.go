@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"sort"
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/report"
@@ -27,15 +26,10 @@ func (s *Site) buildServiceWorker() ([]byte, error) {
 	}
 	var shell []string
 	for _, name := range shellAssets {
-		shell = append(shell, s.assets.url(name))
+		shell = append(shell, s.assets.URL(name))
 	}
-	var names []string
-	for name := range s.assets.byName {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	sum := sha256.New()
-	for _, n := range names {
+	for _, n := range s.assets.Names() {
 		sum.Write([]byte(n))
 	}
 	shellJSON, _ := json.Marshal(shell)
@@ -72,7 +66,7 @@ func (s *Site) buildManifests() (map[string][]byte, error) {
 			"id":               "/",
 			"name":             s.deps.SiteName,
 			"short_name":       s.deps.SiteName,
-			"description":      s.catalog.text(lang, "manifest.description"),
+			"description":      s.catalog.Text(lang, "manifest.description"),
 			"lang":             lang,
 			"start_url":        "/",
 			"scope":            "/",
@@ -80,9 +74,9 @@ func (s *Site) buildManifests() (map[string][]byte, error) {
 			"background_color": "#f7f5f0",
 			"theme_color":      "#1f3d4d",
 			"icons": []manifestIcon{
-				{Src: s.assets.url("icon.svg"), Sizes: "any", Type: "image/svg+xml"},
-				{Src: s.assets.url("icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
-				{Src: s.assets.url("icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "maskable"},
+				{Src: s.assets.URL("icon.svg"), Sizes: "any", Type: "image/svg+xml"},
+				{Src: s.assets.URL("icon-192.png"), Sizes: "192x192", Type: "image/png", Purpose: "any"},
+				{Src: s.assets.URL("icon-512.png"), Sizes: "512x512", Type: "image/png", Purpose: "maskable"},
 			},
 		}
 		body, err := json.Marshal(m)

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
 )
 
@@ -36,16 +36,16 @@ func (s *Site) showReceipt(c *gin.Context) {
 // an error if there is none.
 func (s *Site) renderReceipt(c *gin.Context, p *page, code string, d receiptData) {
 	c.Header("Cache-Control", "no-store")
-	r, err := s.deps.Intake.Report(c.Request.Context(), code)
+	st, err := s.deps.Intake.Status(c.Request.Context(), code)
 	if err != nil {
 		s.receiptNotFound(c, p, code, err)
 		return
 	}
-	d.Code, d.Kind, d.Status, d.Submitted, d.Note = code, r.Kind, r.Status, r.SubmittedDay, r.Note
-	d.Followups = len(r.Followups)
-	d.CanAdd = api.AcceptsFollowups(r)
-	if id := api.LinkedAlertID(r); id != "" {
-		d.AlertURL = p.URL("/alerts/" + id)
+	d.Code, d.Kind, d.Status, d.Submitted, d.Note = code, st.Kind, st.Status, st.Submitted, st.Note
+	d.Followups = st.Followups
+	d.CanAdd = st.CanAdd
+	if st.AlertID != "" {
+		d.AlertURL = p.URL("/alerts/" + st.AlertID)
 	}
 	status := http.StatusOK
 	if d.TextError != "" {
@@ -58,8 +58,7 @@ func (s *Site) renderReceipt(c *gin.Context, p *page, code string, d receiptData
 
 // receiptNotFound shows the lookup form again, keeping the code so a typo can be fixed.
 func (s *Site) receiptNotFound(c *gin.Context, p *page, code string, err error) {
-	var ae *api.Error
-	if errors.As(err, &ae) && ae.Status == http.StatusNotFound {
+	if errors.Is(err, intake.ErrNotFound) {
 		p.Title = p.T("form.error_title_prefix") + " " + p.T("receipt.lookup.title")
 		p.Data = lookupData{Code: code, Error: p.T("receipt.error.not_found")}
 		s.render(c, http.StatusNotFound, "receipt-lookup", p)
@@ -77,16 +76,13 @@ func (s *Site) addInformation(c *gin.Context) {
 	}
 	code, text := c.Request.PostForm.Get("code"), c.Request.PostForm.Get("text")
 	err := s.deps.Intake.AddFollowup(c.Request.Context(), code, text)
-	var (
-		ve *report.ValidationError
-		ae *api.Error
-	)
+	var ve *report.ValidationError
 	switch {
 	case err == nil:
 		s.renderReceipt(c, p, code, receiptData{Flash: p.T("receipt.added")})
 	case errors.As(err, &ve):
 		s.renderReceipt(c, p, code, receiptData{Text: text, TextError: ve.Messages(p.Lang)["text"]})
-	case errors.As(err, &ae) && ae.Status == http.StatusConflict:
+	case errors.Is(err, intake.ErrClosed):
 		s.renderReceipt(c, p, code, receiptData{Flash: p.T("receipt.error.closed")})
 	default:
 		s.receiptNotFound(c, p, code, err)
@@ -104,12 +100,12 @@ func (s *Site) withdrawReport(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
 	code := c.Request.PostForm.Get("code")
 	if c.Request.PostForm.Get("confirm") != "yes" {
-		r, err := s.deps.Intake.Report(c.Request.Context(), code)
+		st, err := s.deps.Intake.Status(c.Request.Context(), code)
 		if err != nil {
 			s.receiptNotFound(c, p, code, err)
 			return
 		}
-		p.Data = receiptData{Code: code, Kind: r.Kind, Status: r.Status, Submitted: r.SubmittedDay}
+		p.Data = receiptData{Code: code, Kind: st.Kind, Status: st.Status, Submitted: st.Submitted}
 		s.render(c, http.StatusOK, "receipt-withdraw", p)
 		return
 	}

@@ -9,8 +9,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/web"
 )
 
 // formField is one input of a report form, ready for the template: the schema's rules, the
@@ -190,7 +191,7 @@ func contains(list []string, s string) bool {
 }
 
 // submitReport takes the plain HTML post, turns it into the same fields object the JSON API
-// takes, and hands it to api.Intake, so the rules are the API's. It answers with the receipt
+// takes, and hands it to the intake use case, so the rules are the API's. It answers with the receipt
 // page itself: a redirect would have to put the receipt code in a URL.
 func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
@@ -209,14 +210,11 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 			s.fail(c, p, err)
 			return
 		}
-		rec, err := s.deps.Intake.Submit(c.Request.Context(), c.ClientIP(), api.Submission{
+		rec, err := s.deps.Intake.Submit(c.Request.Context(), web.ClientKey(c), intake.Submission{
 			Kind: string(kind), Fields: fields, Proof: form.Get("altcha"),
 		})
-		var (
-			ve *report.ValidationError
-			ae *api.Error
-		)
-		if retry, limited := api.RetryAfter(err); limited {
+		var ve *report.ValidationError
+		if retry, limited := intake.RetryAfter(err); limited {
 			s.tooManyRequests(c, p, retry)
 			return
 		}
@@ -225,7 +223,7 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		case errors.As(err, &ve):
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, ve.Messages(p.Lang), "")
 			return
-		case errors.As(err, &ae) && ae.Status < 500:
+		case errors.Is(err, intake.ErrBadProof) || errors.Is(err, intake.ErrReplayedProof):
 			// The proof of work was wrong, expired or reused: keep everything typed, and the
 			// script solves a new one before the next try.
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.proof"))
@@ -237,7 +235,7 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		c.Header("Cache-Control", "no-store")
 		p.Title = p.T("receipt.new.title")
 		p.Scripts = []string{}
-		p.Data = receiptData{New: true, Code: rec.Receipt, Kind: kind, Status: report.Status(rec.Status), Submitted: report.Day(p.Now)}
+		p.Data = receiptData{New: true, Code: rec.Code, Kind: kind, Status: rec.Status, Submitted: report.Day(p.Now)}
 		s.render(c, http.StatusOK, "receipt", p)
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/web"
 )
 
 // Register adds every public page to e. None needs an account: reporters are reached only
@@ -43,10 +44,12 @@ func (s *Site) Register(e *gin.Engine) {
 }
 
 // limitPosts applies the per-client limit to form posts that look something up, so the check
-// page cannot be used to walk every phone number faster than the API allows.
+// page cannot be used to walk every phone number faster than the API allows. It keys clients
+// as the API does, with IPv6 grouped by /64: keyed on the full address, one /64 could rotate
+// addresses and never be limited.
 func (s *Site) limitPosts(c *gin.Context) {
 	if l := s.deps.Posts; l != nil {
-		if ok, retry := l.Allow(c.ClientIP()); !ok {
+		if ok, retry := l.Allow(web.ClientKey(c)); !ok {
 			s.tooManyRequests(c, s.newPage(c, ""), retry)
 			c.Abort()
 			return

@@ -7,7 +7,6 @@ package webapp
 
 import (
 	"bytes"
-	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -20,34 +19,32 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
-	"github.com/headsup/headsup/api/ratelimit"
+	"github.com/headsup/headsup/i18n"
+	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/ui"
 )
 
 //go:embed templates/*.html
 var templateFS embed.FS
 
-// Checker finds published bad-date alerts naming an identifier (phone, plate, email or
-// handle). It is the same logic as POST /api/v1/check, passed in by the wiring function so
-// that the page and the API cannot disagree; nil means the check is not available.
-type Checker func(ctx context.Context, typ, value string) ([]report.Alert, error)
-
 // Deps is what the site needs from the wiring function.
 type Deps struct {
-	Store  store.Store
-	Intake *api.Intake
-	Areas  []report.Area
-	// Check answers the check page; nil shows that checking is not available.
-	Check          Checker
+	Store store.Store
+	// Intake is the reporters' and readers' use cases, shared with the JSON API so that the
+	// forms and the API follow one set of rules and spend one set of limits.
+	Intake         *intake.Service
+	Areas          []report.Area
 	SiteName       string
 	ExitURL        string
 	BaseURL        string
 	VAPIDPublicKey string
 	// RetentionDays is how long raw report text is kept after a decision, for the privacy notice.
 	RetentionDays int
-	// Posts limits the form posts that look something up (receipt, check) per client.
+	// Posts limits the form posts that look something up (receipt, check) per client, keyed
+	// like every other limit (web.ClientKey).
 	Posts  *ratelimit.Limiter
 	Logger *slog.Logger
 	Now    func() time.Time
@@ -59,8 +56,8 @@ type Site struct {
 	log       *slog.Logger
 	now       func() time.Time
 	pages     map[string]*template.Template
-	catalog   catalogs
-	assets    *assets
+	catalog   *i18n.Catalog
+	assets    *ui.Assets
 	sw        []byte            // the service worker with the asset list filled in
 	manifests map[string][]byte // the web app manifest, encoded once per language
 }
@@ -94,7 +91,7 @@ func New(d Deps) (*Site, error) {
 	}
 	s := &Site{deps: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{}}
 	var err error
-	if s.catalog, err = loadCatalogs(); err != nil {
+	if s.catalog, err = loadCatalog(); err != nil {
 		return nil, err
 	}
 	if s.assets, err = loadAssets(); err != nil {
@@ -154,7 +151,7 @@ func (s *Site) newPage(c *gin.Context, titleKey string) *page {
 }
 
 // T translates a catalog key; with arguments the text is a fmt format.
-func (p *page) T(key string, args ...any) string { return p.site.catalog.text(p.Lang, key, args...) }
+func (p *page) T(key string, args ...any) string { return p.site.catalog.Text(p.Lang, key, args...) }
 
 // SiteName is the configured, possibly neutral, name of the service.
 func (p *page) SiteName() string { return p.site.deps.SiteName }
@@ -163,7 +160,7 @@ func (p *page) SiteName() string { return p.site.deps.SiteName }
 func (p *page) ExitURL() string { return p.site.deps.ExitURL }
 
 // Asset is the checksummed URL of a static file.
-func (p *page) Asset(name string) string { return p.site.assets.url(name) }
+func (p *page) Asset(name string) string { return p.site.assets.URL(name) }
 
 // URL is a link to a page of the site, carrying the language on when the visitor chose one.
 func (p *page) URL(path string) string {
@@ -180,21 +177,20 @@ func (p *page) URL(path string) string {
 // LangURL is this page in another language, for the language switch.
 func (p *page) LangURL(lang string) string { return p.Path + "?lang=" + lang }
 
-// OtherLang is the language the switch offers.
+// OtherLang is the language the switch offers: the next one, so that with more than two
+// the switch walks through them all.
 func (p *page) OtherLang() string {
-	if p.Lang == "es" {
-		return "en"
+	langs := report.Languages
+	for i, l := range langs {
+		if l == p.Lang {
+			return langs[(i+1)%len(langs)]
+		}
 	}
-	return "es"
+	return langs[0]
 }
 
 // LangName is a language's name in that language, as a language switch must show it.
-func (p *page) LangName(lang string) string {
-	if lang == "es" {
-		return "Español"
-	}
-	return "English"
-}
+func (p *page) LangName(lang string) string { return report.LanguageName(lang) }
 
 // Current marks the navigation link of the page being shown.
 func (p *page) Current(path string) bool { return p.Path == path }
@@ -204,12 +200,12 @@ func (p *page) Date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return formatDate(p.Lang, t)
+	return formatDate(p.site.catalog, p.Lang, t)
 }
 
 // DateTime is a moment in words with the UTC time; the script shows it in local time.
 func (p *page) DateTime(t time.Time) string {
-	return formatDate(p.Lang, t.UTC()) + ", " + t.UTC().Format("15:04") + " UTC"
+	return formatDate(p.site.catalog, p.Lang, t.UTC()) + ", " + t.UTC().Format("15:04") + " UTC"
 }
 
 // ISO is a machine-readable time for <time datetime>.

@@ -16,13 +16,15 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/altcha"
 	"github.com/headsup/headsup/api"
-	"github.com/headsup/headsup/api/altcha"
-	"github.com/headsup/headsup/api/ratelimit"
 	"github.com/headsup/headsup/config"
+	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/alertcache"
+	"github.com/headsup/headsup/web"
 )
 
 // app is every long-lived dependency of a running server, built by one wiring function.
@@ -35,7 +37,7 @@ type app struct {
 	// and metrics read the store itself.
 	public   *alertcache.Store
 	engine   *gin.Engine
-	intake   *api.Intake
+	intake   *intake.Service
 	areas    []report.Area
 	metrics  *metrics
 	stopOnce sync.Once
@@ -56,6 +58,9 @@ type appOptions struct {
 	// PoWMaxNumber overrides the proof-of-work difficulty, so benchmarks can solve thousands of
 	// proofs before the clock starts; verifying costs one hash whatever the difficulty.
 	PoWMaxNumber int64
+	// DispatcherPoll overrides how often the push dispatcher looks for jobs, so a test can
+	// tell a job started by a wake-up from one found by polling.
+	DispatcherPoll time.Duration
 }
 
 func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
@@ -107,24 +112,26 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		}
 		return ratelimit.New(ratelimit.Options{Rate: rate, Period: period, Burst: burst, Now: now})
 	}
-	a.intake = &api.Intake{
-		Store:      a.store,
-		Areas:      a.areas,
-		Proofs:     altcha.NewIssuer([]byte(powKey), cmp.Or(opts.PoWMaxNumber, altcha.DefaultMaxNumber), altcha.DefaultTTL, now),
-		Receipts:   api.ReceiptKey(receiptKey),
-		Verified:   limit(10, time.Hour, 5),
-		Unverified: limit(3, time.Hour, 2),
-		Now:        now,
-		Accepted:   a.metrics.reportAccepted,
-	}
 	identifierKey, err := a.store.SettingOrCreate(ctx, "identifier_hmac_key", randomHex(32))
 	if err != nil {
 		return nil, err
 	}
+	a.intake = &intake.Service{
+		Store:         a.store,
+		Alerts:        a.public,
+		Areas:         a.areas,
+		Proofs:        altcha.NewIssuer([]byte(powKey), cmp.Or(opts.PoWMaxNumber, altcha.DefaultMaxNumber), altcha.DefaultTTL, now),
+		Receipts:      intake.ReceiptKey(receiptKey),
+		IdentifierKey: []byte(identifierKey),
+		Verified:      limit(10, time.Hour, 5),
+		Unverified:    limit(3, time.Hour, 2),
+		Now:           now,
+		Accepted:      a.metrics.reportAccepted,
+	}
 	if err := a.wirePush(ctx, opts); err != nil {
 		return nil, err
 	}
-	if a.engine, err = api.NewEngine(api.EngineOptions{Logger: log, TrustedProxies: cfg.TrustedProxies, NotFound: a.notFoundPage(), Observe: a.metrics.observeRequest}); err != nil {
+	if a.engine, err = web.NewEngine(web.EngineOptions{Logger: log, TrustedProxies: cfg.TrustedProxies, NotFound: a.notFoundPage(), Observe: a.metrics.observeRequest}); err != nil {
 		return nil, &usageError{err}
 	}
 	api.Register(a.engine, api.Deps{
@@ -133,13 +140,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		Push:           a.push.service,
 		BaseURL:        cfg.BaseURL,
 		VAPIDPublicKey: a.push.publicKey,
-		IdentifierKey:  []byte(identifierKey),
 		Reads:          limit(600, time.Minute, 120),
 	})
 	if err := a.wireModeration(ctx, opts, []byte(identifierKey)); err != nil {
 		return nil, err
 	}
-	if err := a.wireWebapp(ctx, opts, []byte(identifierKey)); err != nil {
+	if err := a.wireWebapp(opts); err != nil {
 		return nil, err
 	}
 	registerHealth(a.engine, a.store, a.push.alive)

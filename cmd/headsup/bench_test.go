@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/headsup/headsup/api/altcha"
+	"github.com/headsup/headsup/altcha"
 	"github.com/headsup/headsup/config"
 )
 

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"go/build"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -30,5 +33,43 @@ func TestBinaryCarriesNoTestOnlyServer(t *testing.T) {
 	}
 	if !sawSQLite || !sawMongo {
 		t.Errorf("expected both engines' drivers in the binary (sqlite %v, mongo %v): is the dependency list right?", sawSQLite, sawMongo)
+	}
+}
+
+// TestPackagesDependDownwardOnly pins the layering of DESIGN.md: the front ends (the JSON API,
+// the public pages, the moderation pages) reach the use cases, never each other, so a rule
+// changed for one front end cannot silently leave another behind; the use cases know no HTTP;
+// and the HTTP platform knows neither. It reads only the import lines of each package's files
+// (tests included), which is cheap.
+func TestPackagesDependDownwardOnly(t *testing.T) {
+	const module = "github.com/headsup/headsup/"
+	frontEnds := []string{"api", "webapp", "moderation"}
+	useCases := []string{"intake", "publishing"}
+	forbidden := map[string][]string{
+		"api":        {"webapp", "moderation"},
+		"webapp":     {"api", "moderation"},
+		"moderation": {"api", "webapp"},
+		"web":        append(slices.Clone(frontEnds), useCases...),
+	}
+	for _, uc := range useCases {
+		forbidden[uc] = append(slices.Clone(frontEnds), "web", "github.com/gin-gonic/gin", "net/http")
+	}
+	for pkg, banned := range forbidden {
+		p, err := build.ImportDir(filepath.Join("..", "..", pkg), build.ImportComment)
+		if err != nil {
+			t.Fatalf("read the imports of %s: %v", pkg, err)
+		}
+		imports := slices.Concat(p.Imports, p.TestImports, p.XTestImports)
+		for _, b := range banned {
+			path := b
+			if !strings.Contains(b, ".") && !strings.Contains(b, "/") {
+				path = module + b
+			}
+			for _, imp := range imports {
+				if imp == path || strings.HasPrefix(imp, path+"/") {
+					t.Errorf("%s imports %s: packages depend downward only (DESIGN.md, Architecture)", pkg, imp)
+				}
+			}
+		}
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
 	"github.com/headsup/headsup/config"
+	"github.com/headsup/headsup/web"
 )
 
 // The privacy canaries: a client address and agent as proxies and browsers would send them.
@@ -59,14 +59,14 @@ func TestEveryRouteIsSafe(t *testing.T) {
 		"date": day, "area": "ward-3", "harms": []string{"refused_to_pay"}, "details": "Refused to pay, drove off.",
 		"phones": []string{"202-555-0199"},
 	}})
-	var rec api.Receipt
+	var rec struct{ ID, Receipt string }
 	if err := json.Unmarshal(w.Body.Bytes(), &rec); err != nil || w.Code != 201 {
 		t.Fatalf("submit: %d %s", w.Code, w.Body)
 	}
 	second := visitor.do("POST", "/api/v1/reports", nil, map[string]any{"kind": "drug_alert", "fields": map[string]any{
 		"date": day, "area": "ward-4", "sold_as": "meth", "details": "Cloudy shards, people awake for days.",
 	}})
-	var rec2 api.Receipt
+	var rec2 struct{ ID, Receipt string }
 	if err := json.Unmarshal(second.Body.Bytes(), &rec2); err != nil || second.Code != 201 {
 		t.Fatalf("submit: %d %s", second.Code, second.Body)
 	}
@@ -110,7 +110,7 @@ func TestEveryRouteIsSafe(t *testing.T) {
 				t.Errorf("%s: %d %s", name, w.Code, w.Body)
 			}
 			h := w.Header()
-			if h.Get("Content-Security-Policy") != api.ContentSecurityPolicy || h.Get("X-Content-Type-Options") != "nosniff" ||
+			if h.Get("Content-Security-Policy") != web.ContentSecurityPolicy || h.Get("X-Content-Type-Options") != "nosniff" ||
 				h.Get("Referrer-Policy") != "no-referrer" || h.Get("Permissions-Policy") == "" {
 				t.Errorf("%s: security headers missing (%d)", name, w.Code)
 			}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/headsup/headsup/moderation"
+	"github.com/headsup/headsup/publishing"
 )
 
 // moderationParts is the moderation side of a running server.
@@ -17,17 +18,27 @@ type moderationParts struct {
 // deleted.
 const purgeInterval = time.Hour
 
-// wireModeration registers the moderation pages and starts the purge loop.
+// wireModeration registers the moderation pages over the publishing use cases, whose pushes
+// wake the dispatcher, and starts the purge loop.
 func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey []byte) error {
-	moderation.Register(a.engine, moderation.Deps{
+	publish := &publishing.Service{
 		Store:         a.public,
 		Areas:         a.areas,
-		BaseURL:       a.cfg.BaseURL,
-		SiteName:      a.cfg.SiteName,
 		IdentifierKey: identifierKey,
-		Logger:        a.log,
 		Now:           a.now,
-		Development:   a.cfg.Development,
+		Log:           a.log,
+		// Without it an approval's push would wait for the dispatcher's next poll.
+		Waker: a.push.dispatcher,
+	}
+	moderation.Register(a.engine, moderation.Deps{
+		Store:       a.public,
+		Areas:       a.areas,
+		BaseURL:     a.cfg.BaseURL,
+		SiteName:    a.cfg.SiteName,
+		Publishing:  publish,
+		Logger:      a.log,
+		Now:         a.now,
+		Development: a.cfg.Development,
 		// TOTP stays on even in development: no configuration switch turns it off yet.
 	})
 	purger := &moderation.Purger{Store: a.store, Retention: a.cfg.Retention(), Log: a.log}

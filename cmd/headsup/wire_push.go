@@ -40,13 +40,16 @@ func (a *app) wirePush(ctx context.Context, opts appOptions) error {
 	if opts.Now != nil {
 		dopts.Now = opts.Now
 	}
+	dopts.Poll = opts.DispatcherPoll
 	a.push.dispatcher = a.push.service.NewDispatcher(dopts)
 	a.push.dispatcher.Start(ctx)
 	return nil
 }
 
-// stop ends the dispatcher, releasing its job's lease so another replica continues at once.
-// It must run before the database closes.
+// stop ends the dispatcher: it waits for the pushes in flight (up to DispatcherOptions.Drain,
+// counted from SIGTERM, since the dispatcher runs on the signal's context, so it overlaps the
+// HTTP shutdown), checkpoints them and releases its job's lease so another replica continues at
+// once. It must run before the database closes.
 func (p *pushParts) stop() {
 	if p.dispatcher != nil {
 		p.dispatcher.Stop()

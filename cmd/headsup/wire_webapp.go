@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"net/http"
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/api"
-	"github.com/headsup/headsup/api/ratelimit"
-	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/webapp"
 )
 
@@ -18,18 +15,15 @@ type webParts struct {
 }
 
 // wireWebapp registers the public pages, static files, service worker and manifest.
-func (a *app) wireWebapp(ctx context.Context, opts appOptions, identifierKey []byte) error {
+func (a *app) wireWebapp(opts appOptions) error {
 	rate, period, burst := 60, time.Minute, 20
 	if opts.NoRateLimits {
 		rate, period, burst = 1_000_000, time.Second, 1_000_000
 	}
 	site, err := webapp.New(webapp.Deps{
-		Store:  a.public,
-		Intake: a.intake,
-		Areas:  a.areas,
-		Check: func(ctx context.Context, typ, value string) ([]report.Alert, error) {
-			return api.CheckIdentifier(ctx, a.public, identifierKey, typ, value)
-		},
+		Store:          a.public,
+		Intake:         a.intake,
+		Areas:          a.areas,
 		SiteName:       a.cfg.SiteName,
 		ExitURL:        a.cfg.ExitURL,
 		BaseURL:        a.cfg.BaseURL,

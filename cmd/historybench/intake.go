@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/headsup/headsup/api/altcha"
+	"github.com/headsup/headsup/altcha"
 )
 
 // intakeRequests fetches n proof-of-work challenges from the server and solves them, as the

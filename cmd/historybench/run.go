@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"debug/buildinfo"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 )
 
@@ -66,6 +70,7 @@ func run(ctx context.Context, o options, out io.Writer) ([]string, error) {
 		logf("  ready in %.2fs at %s (admin listener %s)", s.startup.Seconds(), s.url, s.adminURL)
 	}
 
+	fmt.Fprintf(out, "# historybench, %s\n\n%s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), describe(o.bin))
 	var problems []string
 	if o.phases["latency"] {
 		lat, err := measureLatency(ctx, o, fresh, full)
@@ -266,6 +271,33 @@ func printFolders(out io.Writer, o options, fresh, full *server) []string {
 		fmt.Fprintf(out, "| %s | %.1f | %.1f | %.2f | %s |\n", s.name, s.seedTime.Seconds(), float64(s.sizeBytes)/1e6, s.startup.Seconds(), verdict)
 	}
 	return problems
+}
+
+// describe says what was measured on what: the binary's commit (from its build information)
+// and the machine's cores, so that a table pasted into the docs carries its context.
+func describe(bin string) string {
+	rev := ""
+	if info, err := buildinfo.ReadFile(bin); err == nil {
+		for _, s := range info.Settings {
+			switch {
+			case s.Key == "vcs.revision" && len(s.Value) >= 7:
+				rev = "commit " + s.Value[:7] + rev
+			case s.Key == "vcs.modified" && s.Value == "true":
+				rev += " with uncommitted changes"
+			}
+		}
+	}
+	if !strings.HasPrefix(rev, "commit") {
+		// Built with -buildvcs=false: the working tree is the best guess, and said to be one.
+		rev = "unstamped binary; working tree"
+		if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+			rev += " at commit " + strings.TrimSpace(string(head))
+		}
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+			rev += " with uncommitted changes"
+		}
+	}
+	return fmt.Sprintf("headsup: %s; %s, %d cores (shared by the servers and the clients)", rev, runtime.Version(), runtime.NumCPU())
 }
 
 // maybeProfile records the server's CPU profile for d when -cpuprofile is set; the returned

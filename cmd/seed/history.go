@@ -84,9 +84,7 @@ func newHistory(ctx context.Context, st store.Store, p *plan) (*history, error) 
 	for _, a := range report.DefaultAreas() {
 		h.areas = append(h.areas, a.Code)
 	}
-	if h.moderators, err = h.makeModerators(); err != nil {
-		return nil, err
-	}
+	h.moderators = h.makeModerators()
 	if h.p256dh, err = publicKeyPool(256); err != nil {
 		return nil, err
 	}

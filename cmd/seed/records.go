@@ -22,7 +22,7 @@ var historicNames = []string{"ana", "bea", "carmen", "dee", "jo", "kim", "luz", 
 
 // makeModerators makes the accounts: the historic ones, with a password nobody knows, and the
 // admin benchmarks sign in with.
-func (h *history) makeModerators() ([]store.Moderator, error) {
+func (h *history) makeModerators() []store.Moderator {
 	unknown := hashPassword(randomHex(16)) // one hash for all: each costs tens of milliseconds
 	var mods []store.Moderator
 	for i, name := range historicNames {
@@ -43,7 +43,7 @@ func (h *history) makeModerators() ([]store.Moderator, error) {
 		ID: report.NewID(), Name: h.p.admin, Role: store.RoleAdmin, PasswordHash: hashPassword(h.p.adminPassword),
 		TOTPSecret: h.p.adminTOTP, TOTPEnrolled: true, Created: h.now,
 	})
-	return mods, nil
+	return mods
 }
 
 // hashPassword makes the PHC string moderation/password.go verifies: argon2id at its production

@@ -8,6 +8,8 @@
   var columns = (table.getAttribute("data-counters") || "").split(" ").filter(Boolean);
   var body = table.querySelector("tbody");
   var status = document.getElementById("progress-status");
+  // The words come from the page, in the moderator's language.
+  function word(name) { return table.getAttribute("data-" + name) || ""; }
 
   function cell(row, text, numeric) {
     var td = document.createElement("td");
@@ -21,11 +23,11 @@
     deliveries.forEach(function (d) {
       var tr = document.createElement("tr");
       cell(tr, String(d.version));
-      cell(tr, d.retraction ? "retraction" : "alert");
+      cell(tr, d.retraction ? word("retraction") : word("alert"));
       cell(tr, d.state);
       columns.forEach(function (c) {
         var n = (d.counters && d.counters[c]) || 0;
-        cell(tr, n < 0 ? "unknown" : String(n), true);
+        cell(tr, n < 0 ? word("unknown") : String(n), true);
       });
       body.appendChild(tr);
     });
@@ -39,11 +41,11 @@
       })
       .then(function (data) {
         draw(data.deliveries || []);
-        if (status) { status.textContent = "Updated " + new Date().toLocaleTimeString(); }
+        if (status) { status.textContent = word("updated") + " " + new Date().toLocaleTimeString(); }
         setTimeout(poll, 2000);
       })
       .catch(function () {
-        if (status) { status.textContent = "Live updates stopped; reload the page to see the latest."; }
+        if (status) { status.textContent = word("stopped"); }
       });
   }
   setTimeout(poll, 2000);

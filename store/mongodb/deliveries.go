@@ -39,7 +39,7 @@ func (s *Store) Delivery(ctx context.Context, id string) (*store.Delivery, error
 
 // ClaimDelivery gives owner the oldest job that is due and that nobody holds a live lease on,
 // with a lease until now+lease; a lease that lapsed because its holder crashed or hung is taken
-// over. ErrNotFound means there is nothing to do.
+// over. The first claim sets the job's Started. ErrNotFound means there is nothing to do.
 //
 // Exclusivity comes from inserting the claim record "<job>#<epoch>" with a unique _id: of
 // several dispatchers (in one process or on several servers) that saw the same free job, one
@@ -56,13 +56,14 @@ func (s *Store) ClaimDelivery(ctx context.Context, owner string, lease time.Dura
 			{Key: "lease_until", Value: bson.D{{Key: "$lt", Value: now}}},
 		},
 		options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(8).
-			SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "claims", Value: 1}}))
+			SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "claims", Value: 1}, {Key: "started", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("find delivery jobs: %w", wrap(err))
 	}
 	var candidates []struct {
-		ID     string `bson:"_id"`
-		Claims int    `bson:"claims"`
+		ID      string    `bson:"_id"`
+		Claims  int       `bson:"claims"`
+		Started time.Time `bson:"started"`
 	}
 	if err := cur.All(ctx, &candidates); err != nil {
 		return nil, fmt.Errorf("find delivery jobs: %w", wrap(err))
@@ -75,15 +76,21 @@ func (s *Store) ClaimDelivery(ctx context.Context, owner string, lease time.Dura
 		if epoch == 0 {
 			continue // another dispatcher won it
 		}
+		set := bson.D{
+			{Key: "state", Value: store.DeliveryRunning},
+			{Key: "lease_owner", Value: owner},
+			{Key: "lease_until", Value: now.Add(lease)},
+			{Key: "claims", Value: epoch},
+		}
+		if c.Started.IsZero() {
+			// The first claim is the job's start; a takeover keeps it. Read with the
+			// candidates: only a job nobody ever claimed has none, so nobody else writes it.
+			set = append(set, bson.E{Key: "started", Value: now})
+		}
 		var d store.Delivery
 		err = s.c(store.ColDeliveries).FindOneAndUpdate(ctx,
 			bson.D{{Key: "_id", Value: c.ID}},
-			bson.D{{Key: "$set", Value: bson.D{
-				{Key: "state", Value: store.DeliveryRunning},
-				{Key: "lease_owner", Value: owner},
-				{Key: "lease_until", Value: now.Add(lease)},
-				{Key: "claims", Value: epoch},
-			}}},
+			bson.D{{Key: "$set", Value: set}},
 			options.FindOneAndUpdate().SetReturnDocument(options.After),
 		).Decode(&d)
 		if err != nil {

@@ -130,7 +130,8 @@ func (s *Store) Delivery(ctx context.Context, id string) (*store.Delivery, error
 
 // ClaimDelivery gives owner the oldest job that is due and that nobody holds a live lease on,
 // with a lease until now+lease; a lease that lapsed because its holder crashed or hung is taken
-// over. ErrNotFound means there is nothing to do. Finding the job, recording the claim
+// over. The first claim sets the job's Started. ErrNotFound means there is nothing to do.
+// Finding the job, recording the claim
 // "<job>#<epoch>" and taking the lease are one transaction on the single writer, so of several
 // dispatchers racing for a job exactly one wins each claim.
 func (s *Store) ClaimDelivery(ctx context.Context, owner string, lease time.Duration) (*store.Delivery, error) {
@@ -173,8 +174,10 @@ func (s *Store) ClaimDelivery(ctx context.Context, owner string, lease time.Dura
 		if epoch == 0 {
 			return store.ErrNotFound
 		}
-		if _, err := c.exec(ctx, `UPDATE deliveries SET state = ?, lease_owner = ?, lease_until = ?, claims = ? WHERE id = ?`,
-			store.DeliveryRunning, owner, ms(now.Add(lease)), epoch, id); err != nil {
+		// The first claim is the job's start; a takeover keeps it.
+		if _, err := c.exec(ctx, `UPDATE deliveries SET state = ?, lease_owner = ?, lease_until = ?, claims = ?,
+			started = COALESCE(started, ?) WHERE id = ?`,
+			store.DeliveryRunning, owner, ms(now.Add(lease)), epoch, ms(now), id); err != nil {
 			return wrapf("claim delivery job", err)
 		}
 		d, err = c.delivery(ctx, id)

@@ -14,6 +14,7 @@ var deliveryCases = []testCase{
 	{"Deliveries/EnqueueIdempotent", testEnqueue},
 	{"Deliveries/ClaimOldestDueFirst", testClaimOrder},
 	{"Deliveries/LeaseTakeover", testLeaseTakeover},
+	{"Deliveries/ClaimSetsStartOnce", testClaimSetsStartOnce},
 	{"Deliveries/SaveProgress", testSaveProgress},
 	{"Deliveries/ReleaseAndRetryLater", testReleaseAndDue},
 	{"Deliveries/RaceForOneJob", testRaceForOneJob},
@@ -116,6 +117,31 @@ func testLeaseTakeover(e *env) {
 	if d := must(e.s.Delivery(e.ctx, first.ID)); !d.LeaseUntil.Equal(e.now().Add(2 * time.Minute)) {
 		e.t.Fatalf("renewed lease until %v", d.LeaseUntil)
 	}
+}
+
+// testClaimSetsStartOnce: a job starts when it is first claimed, and a takeover before any
+// checkpoint keeps that start, so the fan-out's duration counts the time lost to the crash.
+func testClaimSetsStartOnce(e *env) {
+	e.ok(e.s.EnqueueDelivery(e.ctx, "al", 1, false), "enqueue")
+	e.clock.Advance(5 * time.Second)
+	first := must(e.s.ClaimDelivery(e.ctx, "d1", time.Minute))
+	started := e.now()
+	e.sameTime(first.Started, started, "start of the first claim")
+	e.sameTime(must(e.s.Delivery(e.ctx, first.ID)).Started, started, "start as stored")
+
+	e.clock.Advance(2 * time.Minute) // d1 crashed without a checkpoint; its lease lapses
+	second := must(e.s.ClaimDelivery(e.ctx, "d2", time.Minute))
+	if second.ID != first.ID || second.LeaseOwner != "d2" || second.Claims != 2 {
+		e.t.Fatalf("takeover: %+v", second)
+	}
+	e.sameTime(second.Started, started, "start after a takeover")
+	e.sameTime(must(e.s.Delivery(e.ctx, first.ID)).Started, started, "start as stored after a takeover")
+
+	// A release (shutdown) and a later claim keep it too.
+	e.ok(e.s.SaveDeliveryProgress(e.ctx, "d2", second, time.Time{}), "release")
+	e.clock.Advance(time.Minute)
+	third := must(e.s.ClaimDelivery(e.ctx, "d3", time.Minute))
+	e.sameTime(third.Started, started, "start after a release and a third claim")
 }
 
 func testSaveProgress(e *env) {

@@ -1,4 +1,4 @@
-package api
+package intake
 
 import (
 	"crypto/hmac"
@@ -62,8 +62,8 @@ func normalizeReceipt(code string) (string, bool) {
 // the data folder), so a copy of the database alone cannot confirm a guessed code.
 type ReceiptKey []byte
 
-// hash returns the stored form of a code, or false if the code is malformed.
-func (k ReceiptKey) hash(code string) (string, bool) {
+// Hash returns the stored form of a code, or false if the code is malformed.
+func (k ReceiptKey) Hash(code string) (string, bool) {
 	canon, ok := normalizeReceipt(code)
 	if !ok {
 		return "", false

@@ -1,4 +1,4 @@
-package api
+package intake
 
 import (
 	"strings"
@@ -41,7 +41,7 @@ func FuzzReceiptHash(f *testing.F) {
 	}
 	key := ReceiptKey("fuzz-key")
 	f.Fuzz(func(t *testing.T, code string) {
-		h, ok := key.hash(code)
+		h, ok := key.Hash(code)
 		if !ok {
 			return
 		}
@@ -49,7 +49,7 @@ func FuzzReceiptHash(f *testing.F) {
 		if !ok2 || len(canon) != receiptChars || !utf8.ValidString(canon) {
 			t.Fatalf("hashed %q but its canonical form is %q %v", code, canon, ok2)
 		}
-		if h2, _ := key.hash(canon); h2 != h {
+		if h2, _ := key.Hash(canon); h2 != h {
 			t.Fatalf("%q and its canonical form %q hash differently", code, canon)
 		}
 	})

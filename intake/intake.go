@@ -1,0 +1,176 @@
+// Package intake is what reporters and readers do, whichever front end they came through (the
+// JSON API or the plain HTML forms that work without JavaScript): submit a report, see its
+// status with the receipt code, add information, withdraw it, and check an identifier against
+// published alerts. The rules (validation, proof of work, rate limits, receipts) live here
+// once, and failures come back as the domain errors in errors.go for each front end to word.
+package intake
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/headsup/headsup/altcha"
+	"github.com/headsup/headsup/ratelimit"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// Service holds what the intake use cases need; the wiring function builds one and every
+// front end shares it, so a limit spent through the API is spent for the forms too.
+type Service struct {
+	Store store.Store
+	// Alerts is where checks look; it may be a cache in front of Store, nil means Store.
+	Alerts   store.Alerts
+	Areas    []report.Area
+	Proofs   *altcha.Issuer
+	Receipts ReceiptKey
+	// IdentifierKey is the HMAC key checkable identifiers are stored under by moderators.
+	IdentifierKey []byte
+	// Verified limits reports that came with a solved proof of work; Unverified the ones
+	// without (JavaScript off), which are cheaper to send and so get a tighter limit.
+	Verified, Unverified *ratelimit.Limiter
+	Now                  func() time.Time
+	// Accepted, if set, is told the kind of every stored report (metrics); nothing else.
+	Accepted func(kind string, verified bool)
+}
+
+// Submission is a report as a client sends it.
+type Submission struct {
+	Kind   string
+	Fields []byte // the JSON object of fields
+	Proof  string // the ALTCHA payload, empty without JavaScript
+}
+
+// Receipt is what a reporter gets back once: the code is never stored in the clear.
+type Receipt struct {
+	ID     string
+	Code   string
+	Status report.Status
+}
+
+// Submit validates, checks the proof and the rate limit, and stores a report. client is the
+// rate-limit key of the sender (web.ClientKey), used only in memory, never stored or logged.
+func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Receipt, error) {
+	r, err := report.Decode(sub.Kind, sub.Fields, s.Areas, s.Now())
+	if err != nil {
+		return Receipt{}, err
+	}
+	limiter := s.Unverified
+	if sub.Proof != "" {
+		limiter = s.Verified
+	}
+	if ok, retry := limiter.Allow(client); !ok {
+		return Receipt{}, &RateLimitedError{Retry: retry}
+	}
+	if sub.Proof != "" {
+		switch err := s.Proofs.Redeem(ctx, s.Store, sub.Proof); {
+		case errors.Is(err, altcha.ErrReplayed):
+			return Receipt{}, ErrReplayedProof
+		case errors.Is(err, store.ErrUnavailable):
+			return Receipt{}, err
+		case err != nil:
+			return Receipt{}, ErrBadProof
+		}
+		r.Verified = true
+	}
+	code := newReceipt()
+	hash, _ := s.Receipts.Hash(code)
+	r.ID = report.NewID()
+	r.ReceiptHash = hash
+	r.Status = report.StatusPending
+	r.SubmittedDay = report.Day(s.Now())
+	if err := s.Store.CreateReport(ctx, r); err != nil {
+		return Receipt{}, err
+	}
+	if s.Accepted != nil {
+		s.Accepted(string(r.Kind), r.Verified)
+	}
+	return Receipt{ID: r.ID, Code: code, Status: r.Status}, nil
+}
+
+// Status is a report as its reporter may see it: never its raw text, which only moderators
+// read.
+type Status struct {
+	Status    report.Status
+	Kind      report.Kind
+	Submitted time.Time // the day only
+	Note      string    // the moderator's note to the reporter
+	// AlertID is the published alert the report became or was merged into, or "".
+	AlertID   string
+	Followups int
+	// CanAdd says whether the reporter may still add information.
+	CanAdd bool
+}
+
+// Status returns the status of the report a receipt code belongs to.
+func (s *Service) Status(ctx context.Context, code string) (*Status, error) {
+	r, err := s.byReceipt(ctx, code)
+	if err != nil {
+		return nil, err
+	}
+	return &Status{
+		Status: r.Status, Kind: r.Kind, Submitted: r.SubmittedDay, Note: r.Note,
+		AlertID: linkedAlertID(r), Followups: len(r.Followups), CanAdd: acceptsFollowups(r),
+	}, nil
+}
+
+func (s *Service) byReceipt(ctx context.Context, code string) (*report.Report, error) {
+	hash, ok := s.Receipts.Hash(code)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	r, err := s.Store.ReportByReceipt(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	return r, err
+}
+
+// AddFollowup adds information to a pending or approved report.
+func (s *Service) AddFollowup(ctx context.Context, code, text string) error {
+	clean, verr := report.ValidateFollowup(text)
+	if verr != nil {
+		return verr
+	}
+	r, err := s.byReceipt(ctx, code)
+	if err != nil {
+		return err
+	}
+	if !acceptsFollowups(r) {
+		return ErrClosed
+	}
+	err = s.Store.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(s.Now()), Text: clean})
+	if errors.Is(err, store.ErrNotFound) { // decided or withdrawn in between
+		return ErrClosed
+	}
+	return err
+}
+
+// acceptsFollowups reports whether the reporter may still add information: only while the
+// report is pending or approved, and its raw text not yet purged.
+func acceptsFollowups(r *report.Report) bool {
+	return (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged
+}
+
+// linkedAlertID is the alert a reporter's receipt may point to, or "": a report that was
+// approved or merged into a published alert.
+func linkedAlertID(r *report.Report) string {
+	if r.Status == report.StatusApproved || r.Status == report.StatusMerged {
+		return r.AlertID
+	}
+	return ""
+}
+
+// Withdraw deletes the raw report at once. An alert a moderator already published stays.
+func (s *Service) Withdraw(ctx context.Context, code string) error {
+	hash, ok := s.Receipts.Hash(code)
+	if !ok {
+		return ErrNotFound
+	}
+	_, err := s.Store.DeleteReportByReceipt(ctx, hash)
+	if errors.Is(err, store.ErrNotFound) {
+		return ErrNotFound
+	}
+	return err
+}

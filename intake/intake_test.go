@@ -1,0 +1,213 @@
+package intake_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/headsup/headsup/altcha"
+	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/ratelimit"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
+)
+
+var testNow = time.Date(2026, 11, 25, 15, 4, 5, 0, time.UTC)
+
+func newService(t *testing.T) *intake.Service {
+	t.Helper()
+	s := storetest.New(t)
+	now := func() time.Time { return testNow }
+	s.SetClock(now)
+	return &intake.Service{
+		Store:         s,
+		Areas:         report.DefaultAreas(),
+		Proofs:        altcha.NewIssuer([]byte("0123456789abcdef0123456789abcdef"), 1000, time.Minute, now),
+		Receipts:      intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
+		IdentifierKey: []byte("identifier-key"),
+		Verified:      ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
+		Unverified:    ratelimit.New(ratelimit.Options{Rate: 3, Period: time.Hour, Burst: 2, Now: now}),
+		Now:           now,
+	}
+}
+
+func badDate(t *testing.T) []byte {
+	t.Helper()
+	b, err := json.Marshal(map[string]any{
+		"date": "2026-11-21", "area": "ward-8", "details": "Took my money and pushed me out of the car.",
+		"harms": []string{"robbery_theft"}, "phones": []string{"(202) 555-0147"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func proof(t *testing.T, in *intake.Service) string {
+	t.Helper()
+	ch, err := in.Proofs.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := altcha.Solve(ch)
+	if !ok {
+		t.Fatal("challenge not solvable")
+	}
+	return altcha.Payload(ch, n)
+}
+
+func TestReporterFollowsAndWithdrawsWithTheReceipt(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	rec, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: proof(t, in)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := in.Store.Report(ctx, rec.ID)
+	if err != nil || !stored.Verified || stored.ReceiptHash == "" || stored.ReceiptHash == rec.Code {
+		t.Fatalf("stored %+v, %v: want verified, with the receipt stored only hashed", stored, err)
+	}
+	st, err := in.Status(ctx, rec.Code)
+	if err != nil || st.Status != report.StatusPending || st.Kind != report.BadDate || !st.CanAdd || !st.Submitted.Equal(report.Day(testNow)) {
+		t.Fatalf("status %+v, %v", st, err)
+	}
+	if err := in.AddFollowup(ctx, rec.Code, "Same car seen again on Friday."); err != nil {
+		t.Fatal(err)
+	}
+	var ve *report.ValidationError
+	if err := in.AddFollowup(ctx, rec.Code, ""); !errors.As(err, &ve) {
+		t.Errorf("empty follow-up: %v, want a field error", err)
+	}
+	if st, _ := in.Status(ctx, rec.Code); st.Followups != 1 {
+		t.Errorf("follow-ups %d, want 1", st.Followups)
+	}
+	if err := in.Withdraw(ctx, rec.Code); err != nil {
+		t.Fatal(err)
+	}
+	for name, err := range map[string]error{
+		"status after withdrawal":    func() error { _, err := in.Status(ctx, rec.Code); return err }(),
+		"withdraw twice":             in.Withdraw(ctx, rec.Code),
+		"follow-up after withdrawal": in.AddFollowup(ctx, rec.Code, "more"),
+		"malformed code":             func() error { _, err := in.Status(ctx, "not a code"); return err }(),
+	} {
+		if !errors.Is(err, intake.ErrNotFound) {
+			t.Errorf("%s: %v, want ErrNotFound", name, err)
+		}
+	}
+}
+
+func TestFollowupOnADecidedReportIsClosed(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	rec, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.Store.DecideReport(ctx, rec.ID, "sam", store.Decision{Status: report.StatusRejected, Note: "Not enough to publish."}); err != nil {
+		t.Fatal(err)
+	}
+	if err := in.AddFollowup(ctx, rec.Code, "more"); !errors.Is(err, intake.ErrClosed) {
+		t.Errorf("follow-up on a rejected report: %v, want ErrClosed", err)
+	}
+	st, err := in.Status(ctx, rec.Code)
+	if err != nil || st.CanAdd || st.Note != "Not enough to publish." || st.AlertID != "" {
+		t.Errorf("status %+v, %v", st, err)
+	}
+}
+
+func TestSubmitRefusals(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	var ve *report.ValidationError
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: []byte(`{"area":"nowhere"}`)}); !errors.As(err, &ve) || ve.Messages("en")["area"] == "" {
+		t.Errorf("bad fields: %v, want a field error naming area", err)
+	}
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: "bogus"}); !errors.Is(err, intake.ErrBadProof) {
+		t.Errorf("bogus proof: %v, want ErrBadProof", err)
+	}
+	p := proof(t, in)
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: p}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: p}); !errors.Is(err, intake.ErrReplayedProof) {
+		t.Errorf("replayed proof: %v, want ErrReplayedProof", err)
+	}
+}
+
+func TestUnverifiedReportsAreRateLimitedWithARetryTime(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	for i := range 2 {
+		if _, err := in.Submit(ctx, "2001:db8:1:2::/64", intake.Submission{Kind: "bad_date", Fields: badDate(t)}); err != nil {
+			t.Fatalf("report %d: %v", i, err)
+		}
+	}
+	_, err := in.Submit(ctx, "2001:db8:1:2::/64", intake.Submission{Kind: "bad_date", Fields: badDate(t)})
+	var rl *intake.RateLimitedError
+	if !errors.As(err, &rl) || !errors.Is(err, intake.ErrRateLimited) || rl.Retry <= 0 || rl.Seconds() < 1 {
+		t.Fatalf("third report: %v, want a rate-limit refusal with a retry time", err)
+	}
+	if retry, ok := intake.RetryAfter(err); !ok || retry != rl.Retry {
+		t.Errorf("RetryAfter = %v %v", retry, ok)
+	}
+	// Another client is not affected, and a proof of work has its own, wider limit.
+	if _, err := in.Submit(ctx, "192.0.2.9", intake.Submission{Kind: "bad_date", Fields: badDate(t)}); err != nil {
+		t.Errorf("another client: %v", err)
+	}
+	if _, err := in.Submit(ctx, "2001:db8:1:2::/64", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: proof(t, in)}); err != nil {
+		t.Errorf("with a proof of work: %v", err)
+	}
+}
+
+func TestCheckFindsOnlyPublishedIdentifiers(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	norm, err := report.NormalizeIdentifier(report.IdentifierPhone, "(202) 555-0147")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := &report.Alert{
+		ID: report.NewID(), Version: 1, Kind: report.BadDate, Severity: report.SeverityWarning, Title: "Robbery, Ward 8",
+		Body: "A client robbed a worker.", Areas: []string{"ward-8"}, IncidentDay: report.Day(testNow), Published: testNow,
+		Updated: testNow, Expires: testNow.Add(30 * 24 * time.Hour), Status: report.AlertPublished, ReportCount: 1,
+		Identifiers: []report.Identifier{{Type: report.IdentifierPhone, HMAC: report.IdentifierHMAC(in.IdentifierKey, report.IdentifierPhone, norm)}},
+	}
+	if err := in.Store.CreateAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	got, err := in.Check(ctx, report.IdentifierPhone, "202.555.0147")
+	if err != nil || len(got) != 1 || got[0].ID != a.ID {
+		t.Fatalf("check the published number written another way: %v, %v", got, err)
+	}
+	if got, err := in.Check(ctx, report.IdentifierPhone, "202-555-0100"); err != nil || len(got) != 0 {
+		t.Errorf("check another number: %v, %v", got, err)
+	}
+	var ve *report.ValidationError
+	if _, err := in.Check(ctx, report.IdentifierPhone, "not a phone"); !errors.As(err, &ve) {
+		t.Errorf("check a value that is no phone number: %v, want a field error", err)
+	}
+	// A retracted alert no longer answers.
+	if _, err := in.Store.RetractAlert(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := in.Check(ctx, report.IdentifierPhone, "202.555.0147"); err != nil || len(got) != 0 {
+		t.Errorf("check after retraction: %v, %v", got, err)
+	}
+}
+
+func TestCursorRoundTrip(t *testing.T) {
+	id := report.NewID()
+	at := testNow.Truncate(time.Millisecond)
+	got, gotID, ok := intake.DecodeCursor(intake.EncodeCursor(at, id))
+	if !ok || !got.Equal(at) || gotID != id {
+		t.Errorf("round trip: %v %q %v", got, gotID, ok)
+	}
+	for _, bad := range []string{"", "%%%", "bm90LWEtY3Vyc29y", string(make([]byte, 200))} {
+		if _, _, ok := intake.DecodeCursor(bad); ok {
+			t.Errorf("cursor %q accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package moderation
+
+import (
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/headsup/headsup/i18n"
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// TestCatalog: every language file has exactly the keys of en.json, with the same
+// placeholders; every key a template or a handler names exists; every key built at run time
+// exists.
+func TestCatalog(t *testing.T) {
+	if got, want := strings.Join(catalog.Languages(), " "), strings.Join(report.Languages, " "); got != want {
+		t.Errorf("moderation pages are in %s, the labels in %s", got, want)
+	}
+	for _, err := range catalog.Check() {
+		t.Error(err)
+	}
+
+	used := 0
+	err := fs.WalkDir(templateFS, "templates", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := templateFS.ReadFile(path)
+		for _, key := range i18n.KeysUsed(string(src)) {
+			used++
+			if !catalog.Has(key) {
+				t.Errorf("%s uses %q, which is not in the catalog", path, key)
+			}
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used < 150 {
+		t.Errorf("found only %d catalog uses in templates: is KeysUsed broken?", used)
+	}
+
+	// Handlers name page titles and messages by key: a literal that looks like a key of one
+	// of the catalog's groups must be one.
+	groups := map[string]bool{}
+	for _, k := range catalog.Keys() {
+		groups[k[:strings.IndexByte(k, '.')]] = true
+	}
+	literal := regexp.MustCompile(`"([a-z_]+)\.([a-z_.]+)"`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllStringSubmatch(string(src), -1) {
+			if groups[m[1]] && !catalog.Has(m[1]+"."+m[2]) {
+				t.Errorf("%s names %s.%s, which is not in the catalog", f, m[1], m[2])
+			}
+		}
+	}
+
+	// Keys built at run time.
+	var built []string
+	for _, n := range notices {
+		built = append(built, "notice."+n)
+	}
+	for _, l := range []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted} {
+		built = append(built, "alerts.list."+l)
+	}
+	for _, r := range []string{store.RoleModerator, store.RoleAdmin} {
+		built = append(built, "role."+r)
+	}
+	for _, k := range built {
+		if !catalog.Has(k) {
+			t.Errorf("missing %s", k)
+		}
+	}
+}
+
+// TestTHEscapesArguments: markup comes from the catalog only; what a person typed is text.
+func TestTHEscapesArguments(t *testing.T) {
+	p := &page{Lang: "es"}
+	if got := string(p.TH("enroll.key", "<b>x</b>", "Site & co")); got != "Clave de <strong>&lt;b&gt;x&lt;/b&gt;</strong> en Site &amp; co:" {
+		t.Errorf("TH: %s", got)
+	}
+	if got := string(p.TH("report.hints.other", 2)); !strings.HasPrefix(got, "2 fragmentos") {
+		t.Errorf("TH with a number: %s", got)
+	}
+}

@@ -1,0 +1,55 @@
+package publishing
+
+import (
+	"context"
+	"time"
+
+	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+)
+
+// Edit saves ch as a new version of an alert that is still at fromVersion (else ErrConflict:
+// a stale page's edit is refused, not merged) and, with repush, pushes the new version again.
+// The caller has validated ch.
+func (s *Service) Edit(ctx context.Context, moderator, alertID string, fromVersion int, ch store.AlertChange, repush bool) (*report.Alert, error) {
+	updated, err := s.Store.UpdateAlert(ctx, alertID, fromVersion, ch)
+	if err != nil {
+		return nil, domainError(err)
+	}
+	detail := "edited"
+	if repush {
+		if err := s.Store.EnqueueDelivery(ctx, alertID, updated.Version, false); err != nil {
+			return nil, err
+		}
+		s.wake()
+		detail = "repushed"
+	}
+	s.audit(ctx, moderator, ActionAlertEdit, alertID, detail)
+	return updated, nil
+}
+
+// Retract withdraws an alert from the public as a new version and pushes the retraction to
+// everyone who got it. An alert already retracted is ErrConflict.
+func (s *Service) Retract(ctx context.Context, moderator, alertID string) (*report.Alert, error) {
+	a, err := s.Store.RetractAlert(ctx, alertID)
+	if err != nil {
+		return nil, domainError(err)
+	}
+	if err := s.Store.EnqueueDelivery(ctx, alertID, a.Version, true); err != nil {
+		return nil, err
+	}
+	s.wake()
+	s.audit(ctx, moderator, ActionAlertRetract, alertID, "")
+	return a, nil
+}
+
+// Extend moves an alert's expiry; it is not a new version and pushes nothing. A retracted
+// alert is ErrConflict.
+func (s *Service) Extend(ctx context.Context, moderator, alertID string, expires time.Time) (*report.Alert, error) {
+	a, err := s.Store.ExtendAlert(ctx, alertID, expires)
+	if err != nil {
+		return nil, domainError(err)
+	}
+	s.audit(ctx, moderator, ActionAlertExtend, alertID, "until="+expires.UTC().Format(time.DateOnly))
+	return a, nil
+}
