@@ -51,38 +51,53 @@ func (s *Store) DumpCollection(ctx context.Context, name string) ([]string, erro
 	return out, wrap(cur.Err())
 }
 
-// newRecord returns a new value of the type Dump hands out for collection.
-func newRecord(collection string) (any, error) {
-	switch collection {
-	case store.ColReports:
-		return new(report.Report), nil
-	case store.ColAlerts:
-		return new(report.Alert), nil
-	case store.ColSubscriptions:
-		return new(store.Subscription), nil
-	case store.ColDeliveries:
-		return new(store.Delivery), nil
-	case store.ColDeliveryClaims:
-		return new(store.DeliveryClaim), nil
-	case store.ColModerators:
-		return new(store.Moderator), nil
-	case store.ColSessions:
-		return new(store.Session), nil
-	case store.ColAudit:
-		return new(store.AuditEntry), nil
-	case store.ColSettings:
-		return new(store.Setting), nil
-	case store.ColSpent:
-		return new(store.SpentChallenge), nil
+// kind is what Dump and Load know of the records of one collection: a new value of the type
+// Dump hands out, and the _id a value of that type is stored under.
+type kind struct {
+	new func() any
+	id  func(v any) (any, bool)
+}
+
+func kindOf[T any](id func(*T) string) kind {
+	return kind{
+		new: func() any { return new(T) },
+		id: func(v any) (any, bool) {
+			r, ok := v.(*T)
+			if !ok {
+				return nil, false
+			}
+			return id(r), true
+		},
 	}
-	return nil, fmt.Errorf("unknown collection %q", collection)
+}
+
+var kinds = map[string]kind{
+	store.ColReports:        kindOf(func(r *report.Report) string { return r.ID }),
+	store.ColAlerts:         kindOf(func(a *report.Alert) string { return a.ID }),
+	store.ColSubscriptions:  kindOf(func(s *store.Subscription) string { return s.ID }),
+	store.ColDeliveries:     kindOf(func(d *store.Delivery) string { return d.ID }),
+	store.ColDeliveryClaims: kindOf(func(c *store.DeliveryClaim) string { return c.ID }),
+	store.ColModerators:     kindOf(func(m *store.Moderator) string { return m.ID }),
+	store.ColSessions:       kindOf(func(s *store.Session) string { return s.ID }),
+	store.ColAudit:          kindOf(func(e *store.AuditEntry) string { return e.ID }),
+	store.ColSettings:       kindOf(func(s *store.Setting) string { return s.Key }),
+	store.ColSpent:          kindOf(func(c *store.SpentChallenge) string { return c.Challenge }),
+}
+
+func kindFor(collection string) (kind, error) {
+	k, ok := kinds[collection]
+	if !ok {
+		return kind{}, fmt.Errorf("unknown collection %q", collection)
+	}
+	return k, nil
 }
 
 // Dump calls fn with every record of collection as its typed value, in _id order. Fields that
 // only the engine's own steps use (a decision in progress, the reports merged into an alert)
 // are not part of the types and do not travel.
 func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) error) error {
-	if _, err := newRecord(collection); err != nil {
+	k, err := kindFor(collection)
+	if err != nil {
 		return err
 	}
 	cur, err := s.allByID(ctx, collection)
@@ -91,7 +106,7 @@ func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) erro
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		v, _ := newRecord(collection)
+		v := k.new()
 		if err := cur.Decode(v); err != nil {
 			return fmt.Errorf("dump %s: %w", collection, err)
 		}
@@ -108,15 +123,30 @@ func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) erro
 // Load stores a batch of records of one collection as Dump gave them, replacing any record
 // with the same id, in one unordered bulk write.
 func (s *Store) Load(ctx context.Context, collection string, records []any) error {
-	if _, err := newRecord(collection); err != nil {
+	k, err := kindFor(collection)
+	if err != nil {
 		return err
 	}
 	if len(records) == 0 {
 		return nil
 	}
-	models := make([]mongo.WriteModel, 0, len(records))
-	for _, r := range records {
-		id, err := recordID(r)
+	// Insert first: a migration or a seed writes into an empty collection, where inserting is
+	// what the server does fastest. Only the records whose id is taken are then replaced.
+	_, err = s.c(collection).InsertMany(ctx, records, options.InsertMany().SetOrdered(false))
+	if err == nil {
+		return nil
+	}
+	var bwe mongo.BulkWriteException
+	if !errors.As(err, &bwe) || bwe.WriteConcernError != nil {
+		return fmt.Errorf("load %s: %w", collection, wrap(err))
+	}
+	models := make([]mongo.WriteModel, 0, len(bwe.WriteErrors))
+	for _, we := range bwe.WriteErrors {
+		if !mongo.IsDuplicateKeyError(we) || we.Index < 0 || we.Index >= len(records) {
+			return fmt.Errorf("load %s: %w", collection, wrap(err))
+		}
+		r := records[we.Index]
+		id, err := recordID(k, r)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", collection, err)
 		}
@@ -128,30 +158,11 @@ func (s *Store) Load(ctx context.Context, collection string, records []any) erro
 	return nil
 }
 
-// recordID reads the _id a record would be stored under: directly for the types Dump hands
+// recordID reads the _id a record would be stored under: directly for the type Dump hands
 // out, through an encoding for anything else.
-func recordID(r any) (any, error) {
-	switch v := r.(type) {
-	case *report.Report:
-		return v.ID, nil
-	case *report.Alert:
-		return v.ID, nil
-	case *store.Subscription:
-		return v.ID, nil
-	case *store.Delivery:
-		return v.ID, nil
-	case *store.DeliveryClaim:
-		return v.ID, nil
-	case *store.Moderator:
-		return v.ID, nil
-	case *store.Session:
-		return v.ID, nil
-	case *store.AuditEntry:
-		return v.ID, nil
-	case *store.Setting:
-		return v.Key, nil
-	case *store.SpentChallenge:
-		return v.Challenge, nil
+func recordID(k kind, r any) (any, error) {
+	if id, ok := k.id(r); ok {
+		return id, nil
 	}
 	raw, err := bson.Marshal(r)
 	if err != nil {
