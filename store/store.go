@@ -340,7 +340,8 @@ type Deliveries interface {
 	Delivery(ctx context.Context, id string) (*Delivery, error)
 	// ClaimDelivery gives owner the oldest job that is due and that nobody holds a live
 	// lease on, with a lease until now+lease; ErrNotFound means there is nothing to do. Of
-	// several dispatchers racing for one job, exactly one wins each claim.
+	// several dispatchers racing for one job, exactly one wins each claim. The first claim
+	// sets Started, which later claims keep, so a takeover does not restart the job's clock.
 	ClaimDelivery(ctx context.Context, owner string, lease time.Duration) (*Delivery, error)
 	// DeliveryClaims returns the claim records of a job, oldest epoch first.
 	DeliveryClaims(ctx context.Context, job string) ([]DeliveryClaim, error)
