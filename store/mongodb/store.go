@@ -52,7 +52,7 @@ func open(ctx context.Context, uri, database string, extra ...func(*options.Clie
 	}
 	client, err := mongo.Connect(opts)
 	if err != nil {
-		return nil, fmt.Errorf("connect to database: %w", err)
+		return nil, fmt.Errorf("connect to database: %w", redact(err))
 	}
 	s := &Store{client: client, db: client.Database(database)}
 	s.SetClock(time.Now)
@@ -82,7 +82,7 @@ func (s *Store) Close(ctx context.Context) error { return wrap(s.client.Disconne
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
-		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, redact(err))
 	}
 	return nil
 }
@@ -97,12 +97,12 @@ func wrap(err error) error {
 	case errors.Is(err, mongo.ErrNoDocuments):
 		return store.ErrNotFound
 	case mongo.IsDuplicateKeyError(err):
-		return fmt.Errorf("%w: %w", store.ErrExists, err)
+		return fmt.Errorf("%w: %w", store.ErrExists, redact(err))
 	case mongo.IsNetworkError(err), mongo.IsTimeout(err), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, mongo.ErrClientDisconnected), errors.As(err, new(topology.ServerSelectionError)):
-		return fmt.Errorf("%w: %w", store.ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", store.ErrUnavailable, redact(err))
 	}
-	return err
+	return redact(err)
 }
 
 // isDuplicate reports whether err is a unique-index violation.
