@@ -379,7 +379,12 @@ describe('public web app', () => {
       navigator.serviceWorker.addEventListener('message', (e) => window.__shown.push(e.data));
       await navigator.serviceWorker.ready;
     });
-    const reg = registrations.find((r) => r.scopeURL === `${base}/` && !r.isDeleted);
+    // The DevTools events arrive on their own schedule after enable: wait for ours.
+    let reg;
+    for (let waited = 0; !reg && waited < 10_000; waited += 100) {
+      reg = registrations.find((r) => r.scopeURL === `${base}/` && !r.isDeleted);
+      if (!reg) await new Promise((r) => setTimeout(r, 100));
+    }
     assert.ok(reg, `a service worker registration for ${base}/: ${JSON.stringify(registrations)}`);
     const payload = { id: 'AAAAAAAAAAAAAAAAAAAAAA', kind: 'bad_date', severity: 'danger', title: 'E2E pushed alert', body: 'Check the list before you go out.', url: `${base}/alerts/AAAAAAAAAAAAAAAAAAAAAA` };
     await cdp.send('ServiceWorker.deliverPushMessage', { origin: base, registrationId: reg.registrationId, data: JSON.stringify(payload) });
