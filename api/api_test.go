@@ -7,13 +7,13 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/altcha"
 	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -26,24 +26,7 @@ type testServer struct {
 	engine *gin.Engine
 	store  store.Store
 	intake *intake.Service
-	logs   *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs   *testkit.Buffer
 }
 
 var testNow = time.Date(2026, 11, 25, 15, 4, 5, 0, time.UTC)
@@ -58,7 +41,7 @@ func newTestServer(t *testing.T) *testServer {
 func newTestServerOn(t *testing.T, s store.Store) *testServer {
 	t.Helper()
 	s.SetClock(func() time.Time { return testNow })
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	now := func() time.Time { return testNow }
 	in := &intake.Service{

@@ -179,7 +179,7 @@ func TestAccessRulesHoldForEveryCaller(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.clock.Add(30 * time.Second) // past the TOTP step the enrolments used
+	h.clock.Advance(30 * time.Second) // past the TOTP step the enrolments used
 
 	halfCookie := func() string {
 		w := h.do("POST", "/moderation/login", url.Values{"name": {half.name}, "password": {half.password}}, "")

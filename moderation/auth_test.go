@@ -176,7 +176,7 @@ func (h *harness) dumpAll(except string) string {
 func TestSessionCookieAndRotation(t *testing.T) {
 	h := newHarness(t)
 	a := h.signUp("ana", "admin")
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 
 	// A token planted in the browser before sign-in is not kept.
 	planted := "planted-token-value"
@@ -220,7 +220,7 @@ func TestSessionCookieAndRotation(t *testing.T) {
 		}
 	}
 	// A half-finished sign-in opens no moderator page.
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	w = h.do("POST", "/moderation/login", url.Values{"name": {a.name}, "password": {a.password}}, "")
 	half := sessionCookie(w).Value
 	if w := h.do("GET", "/moderation/queue", nil, half); w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/login/totp" {
@@ -236,16 +236,16 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	a := h.signUp("ana", "moderator")
 	get := func() int { return h.do("GET", "/moderation/queue", nil, a.cookie).Code }
 
-	h.clock.Add(29 * time.Minute)
+	h.clock.Advance(29 * time.Minute)
 	if got := get(); got != http.StatusOK {
 		t.Fatalf("after 29 idle minutes: %d", got)
 	}
 	// The progress poll is not activity.
-	h.clock.Add(20 * time.Minute)
+	h.clock.Advance(20 * time.Minute)
 	if w := h.do("GET", "/moderation/alerts/"+report.NewID()+"/progress", nil, a.cookie); w.Code != http.StatusOK {
 		t.Fatalf("poll: %d", w.Code)
 	}
-	h.clock.Add(10 * time.Minute)
+	h.clock.Advance(10 * time.Minute)
 	if got := get(); got != http.StatusSeeOther {
 		t.Fatalf("after 30 idle minutes (with polling): %d, want the sign-in redirect", got)
 	}
@@ -253,12 +253,12 @@ func TestIdleAndAbsoluteTimeouts(t *testing.T) {
 	// Absolute: busy all day, still signed out at 12 hours.
 	h.signIn(a)
 	for elapsed := time.Duration(0); elapsed < 12*time.Hour-20*time.Minute; elapsed += 20 * time.Minute {
-		h.clock.Add(20 * time.Minute)
+		h.clock.Advance(20 * time.Minute)
 		if got := get(); got != http.StatusOK {
 			t.Fatalf("busy session ended after %v: %d", elapsed+20*time.Minute, got)
 		}
 	}
-	h.clock.Add(20 * time.Minute)
+	h.clock.Advance(20 * time.Minute)
 	if got := get(); got != http.StatusSeeOther {
 		t.Fatalf("session alive after 12 hours: %d", got)
 	}
@@ -301,13 +301,13 @@ func TestLockoutAndSameAnswer(t *testing.T) {
 	if lockedCode != wrongCode || lockedBody != wrongBody {
 		t.Fatalf("locked account answered differently: %d", lockedCode)
 	}
-	h.clock.Add(31 * time.Second)
+	h.clock.Advance(31 * time.Second)
 	try(a.name, "not the password") // a sixth failure doubles the wait
-	h.clock.Add(45 * time.Second)
+	h.clock.Advance(45 * time.Second)
 	if code, _ := try(a.name, a.password); code != wrongCode {
 		t.Fatalf("the delay did not grow after the sixth failure: %d", code)
 	}
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	h.signIn(a) // 75s after the sixth failure, more than its 60s: open again
 	// Success resets the count.
 	if code, _ := try(a.name, "not the password"); code != http.StatusUnauthorized {
@@ -329,7 +329,7 @@ func TestTOTPCodeAcceptedOnce(t *testing.T) {
 	if w := h.do("POST", "/moderation/login/totp", url.Values{"code": {code}}, partial); w.Code != http.StatusUnauthorized {
 		t.Fatalf("enrolment code reused: %d", w.Code)
 	}
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	code = h.code(a)
 	if w := h.do("POST", "/moderation/login/totp", url.Values{"code": {code}}, partial); w.Code != http.StatusSeeOther {
 		t.Fatalf("fresh code refused: %d", w.Code)
@@ -340,7 +340,7 @@ func TestTOTPCodeAcceptedOnce(t *testing.T) {
 		t.Fatalf("code accepted twice: %d", w.Code)
 	}
 	// Nor is an older code accepted once a newer one was used, even within the drift window.
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	if w := h.do("POST", "/moderation/login/totp", url.Values{"code": {code}}, partial); w.Code != http.StatusUnauthorized {
 		t.Fatalf("previous step's used code accepted: %d", w.Code)
 	}
@@ -388,7 +388,7 @@ func TestDisabledAccountLosesSessions(t *testing.T) {
 	if w := h.do("GET", "/moderation/queue", nil, mod.cookie); w.Code != http.StatusSeeOther {
 		t.Fatalf("disabled account's session still works: %d", w.Code)
 	}
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	if w := h.do("POST", "/moderation/login", url.Values{"name": {"mo"}, "password": {mod.password}}, ""); w.Code != http.StatusUnauthorized {
 		t.Fatalf("disabled account signed in: %d", w.Code)
 	}

@@ -3,17 +3,16 @@ package moderation_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/moderation"
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
@@ -26,29 +25,11 @@ import (
 // cheap keeps argon2 fast under -race; production costs are asserted in password_test.go.
 var cheap = moderation.HashParams{Memory: 64, Time: 1, Threads: 1}
 
-// clock is the injected time of one test; every part of the server reads it.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 type harness struct {
 	t        *testing.T
 	store    store.Store
 	engine   *gin.Engine
-	clock    *clock
+	clock    *testkit.Clock // the injected time of one test; every part of the server reads it
 	accounts *moderation.Accounts
 	key      []byte
 }
@@ -62,9 +43,9 @@ func newHarness(t *testing.T) *harness {
 // writes its own way (one transaction, or idempotent steps).
 func newHarnessOn(t *testing.T, s store.Store) *harness {
 	t.Helper()
-	clk := &clock{t: time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC)}
+	clk := testkit.NewClock(time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC))
 	s.SetClock(clk.Now)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.DiscardLogger()
 	e, err := web.NewEngine(web.EngineOptions{Logger: log})
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +147,7 @@ func (h *harness) code(a *account) string {
 // the next TOTP step first so the code is fresh.
 func (h *harness) signIn(a *account) string {
 	h.t.Helper()
-	h.clock.Add(30 * time.Second)
+	h.clock.Advance(30 * time.Second)
 	w := h.do("POST", "/moderation/login", url.Values{"name": {a.name}, "password": {a.password}}, "")
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/login/totp" {
 		h.t.Fatalf("password step: %d %s", w.Code, w.Header().Get("Location"))

@@ -77,12 +77,9 @@ func (s *server) signIn(c *gin.Context) {
 		return
 	}
 	if !verifyPassword(m.PasswordHash, password) {
-		if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
-			s.fail(c, err)
-			return
+		if s.recordFailedSignIn(c, m, "password") {
+			refuse()
 		}
-		s.audit(ctx, m.Name, ActionSignInFailed, m.Name, "password")
-		refuse()
 		return
 	}
 	if !m.MustChangePassword && !s.totpRequired {
@@ -145,18 +142,18 @@ func (s *server) completeSignIn(c *gin.Context, m *store.Moderator) {
 	c.Redirect(http.StatusSeeOther, "/moderation/queue")
 }
 
-// stepGuard sends a browser that is on the wrong sign-in step to the right one.
-func (s *server) stepGuard(c *gin.Context, step string) (*store.Moderator, bool) {
-	m := me(c)
+// requireStep sends a browser that is on the wrong sign-in step to the right one: each step
+// after the password is the route at the path nextStep names for it.
+func (s *server) requireStep(c *gin.Context) {
 	if currentSession(c).Full {
 		c.Redirect(http.StatusSeeOther, "/moderation/queue")
-		return nil, false
+		c.Abort()
+		return
 	}
-	if next := s.nextStep(m); next != step {
+	if next := s.nextStep(me(c)); next != c.FullPath() {
 		c.Redirect(http.StatusSeeOther, next)
-		return nil, false
+		c.Abort()
 	}
-	return m, true
 }
 
 type passwordData struct {
@@ -165,19 +162,12 @@ type passwordData struct {
 }
 
 func (s *server) showPasswordChange(c *gin.Context) {
-	m, ok := s.stepGuard(c, "/moderation/login/password")
-	if !ok {
-		return
-	}
-	s.render(c, http.StatusOK, "password", "password.title", passwordData{Name: m.Name})
+	s.render(c, http.StatusOK, "password", "password.title", passwordData{Name: me(c).Name})
 }
 
 // changePassword replaces the one-time password with the moderator's own.
 func (s *server) changePassword(c *gin.Context) {
-	m, ok := s.stepGuard(c, "/moderation/login/password")
-	if !ok {
-		return
-	}
+	m := me(c)
 	password, confirm := c.PostForm("password"), c.PostForm("confirm")
 	err := checkPassword(m.Name, password)
 	if err == nil && password != confirm {
@@ -218,11 +208,7 @@ type enrolData struct {
 }
 
 func (s *server) showEnrol(c *gin.Context) {
-	m, ok := s.stepGuard(c, "/moderation/login/enroll")
-	if !ok {
-		return
-	}
-	s.renderEnrol(c, m, http.StatusOK, "")
+	s.renderEnrol(c, me(c), http.StatusOK, "")
 }
 
 func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg string) {
@@ -245,10 +231,7 @@ func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg
 
 // enrol confirms the authenticator with a first code and completes the sign-in.
 func (s *server) enrol(c *gin.Context) {
-	m, ok := s.stepGuard(c, "/moderation/login/enroll")
-	if !ok {
-		return
-	}
+	m := me(c)
 	ctx := c.Request.Context()
 	if s.now().Before(m.LockedUntil) {
 		s.renderEnrol(c, m, http.StatusUnauthorized, signInRefused)
@@ -276,19 +259,13 @@ type totpData struct {
 }
 
 func (s *server) showTOTP(c *gin.Context) {
-	if _, ok := s.stepGuard(c, "/moderation/login/totp"); !ok {
-		return
-	}
 	s.render(c, http.StatusOK, "totp", "totp.title", totpData{})
 }
 
 // verifyTOTP checks the second factor. A code is accepted once: its time step is recorded
 // atomically, and a code from that step or an earlier one is refused afterwards.
 func (s *server) verifyTOTP(c *gin.Context) {
-	m, ok := s.stepGuard(c, "/moderation/login/totp")
-	if !ok {
-		return
-	}
+	m := me(c)
 	ctx := c.Request.Context()
 	refuse := func() {
 		s.render(c, http.StatusUnauthorized, "totp", "totp.title", totpData{Error: signInRefused})
@@ -306,15 +283,24 @@ func (s *server) verifyTOTP(c *gin.Context) {
 		}
 	}
 	if !ok {
-		if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
-			s.fail(c, err)
-			return
+		if s.recordFailedSignIn(c, m, "code") {
+			refuse()
 		}
-		s.audit(ctx, m.Name, ActionSignInFailed, m.Name, "code")
-		refuse()
 		return
 	}
 	s.completeSignIn(c, m)
+}
+
+// recordFailedSignIn counts a wrong password or code (what) towards the account's lock and
+// audits it. It answers a failure to store that itself and returns false.
+func (s *server) recordFailedSignIn(c *gin.Context, m *store.Moderator, what string) bool {
+	ctx := c.Request.Context()
+	if _, err := s.store.RecordFailedSignIn(ctx, m.ID, lockFor); err != nil {
+		s.fail(c, err)
+		return false
+	}
+	s.audit(ctx, m.Name, ActionSignInFailed, m.Name, what)
+	return true
 }
 
 // signOut ends the session on the server, not only in the browser.

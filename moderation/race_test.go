@@ -3,6 +3,7 @@ package moderation_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -62,33 +63,41 @@ func TestDecisionRacesChangeNothing(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			claim := func(r *report.Report) {
+			// race is a decision on r that runs before just as it reaches the store.
+			type race struct {
+				name   string
+				r      *report.Report
+				before func(ctx context.Context)
+			}
+			// lose claims the report and posts form to its action, with the race run in between.
+			lose := func(tc race, action string, form url.Values) *httptest.ResponseRecorder {
 				t.Helper()
-				if w := h.do("POST", "/moderation/reports/"+r.ID+"/claim", url.Values{}, a.cookie); w.Code != http.StatusSeeOther {
+				if w := h.do("POST", "/moderation/reports/"+tc.r.ID+"/claim", url.Values{}, a.cookie); w.Code != http.StatusSeeOther {
 					t.Fatalf("claim: %d", w.Code)
+				}
+				rs.before = tc.before
+				defer func() { rs.before = func(context.Context) {} }()
+				return h.do("POST", "/moderation/reports/"+tc.r.ID+"/"+action, form, a.cookie)
+			}
+
+			// withdraw is the reporter withdrawing r.
+			withdraw := func(r *report.Report) func(ctx context.Context) {
+				return func(ctx context.Context) {
+					_, err := rs.Store.DeleteReportByReceipt(ctx, r.ReceiptHash)
+					must(err)
 				}
 			}
 
 			// Approvals that lose: nothing is published, nothing queued, nothing audited.
 			withdrawn := h.addReport("withdrawn")
 			decided := h.addReport("decided in another tab")
-			for _, tc := range []struct {
-				name   string
-				r      *report.Report
-				before func(ctx context.Context)
-			}{
-				{"withdrawn", withdrawn, func(ctx context.Context) {
-					_, err := rs.Store.DeleteReportByReceipt(ctx, withdrawn.ReceiptHash)
-					must(err)
-				}},
+			for _, tc := range []race{
+				{"withdrawn", withdrawn, withdraw(withdrawn)},
 				{"decided", decided, func(ctx context.Context) {
 					must(rs.Store.DecideReport(ctx, decided.ID, "ana", store.Decision{Status: report.StatusRejected, Note: "no"}))
 				}},
 			} {
-				claim(tc.r)
-				rs.before = tc.before
-				w := h.do("POST", "/moderation/reports/"+tc.r.ID+"/approve", approveForm("Alert", "Body"), a.cookie)
-				rs.before = func(context.Context) {}
+				w := lose(tc, "approve", approveForm("Alert", "Body"))
 				if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "nothing was published") ||
 					!strings.Contains(w.Body.String(), `href="/moderation/queue"`) {
 					t.Errorf("approval of a %s report: %d\n%s", tc.name, w.Code, w.Body)
@@ -110,24 +119,14 @@ func TestDecisionRacesChangeNothing(t *testing.T) {
 			gone := h.addReport("withdrawn before the merge")
 			gone.BadDate.Area = "ward-8"
 			pending := h.addReport("merged into a retracted alert")
-			for _, tc := range []struct {
-				name   string
-				r      *report.Report
-				before func(ctx context.Context)
-			}{
-				{"withdrawn report", gone, func(ctx context.Context) {
-					_, err := rs.Store.DeleteReportByReceipt(ctx, gone.ReceiptHash)
-					must(err)
-				}},
+			for _, tc := range []race{
+				{"withdrawn report", gone, withdraw(gone)},
 				{"retracted alert", pending, func(ctx context.Context) {
 					_, err := rs.Store.RetractAlert(ctx, target)
 					must(err)
 				}},
 			} {
-				claim(tc.r)
-				rs.before = tc.before
-				w := h.do("POST", "/moderation/reports/"+tc.r.ID+"/merge", url.Values{"alert": {target}, "add_area": {"1"}}, a.cookie)
-				rs.before = func(context.Context) {}
+				w := lose(tc, "merge", url.Values{"alert": {target}, "add_area": {"1"}})
 				if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "Nothing was changed") {
 					t.Errorf("merge with a %s: %d\n%s", tc.name, w.Code, w.Body)
 				}

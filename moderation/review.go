@@ -459,16 +459,23 @@ func (s *server) approveReport(c *gin.Context) {
 		return
 	}
 	a, err := s.publishing.Approve(c.Request.Context(), me(c).Name, r, ch, ids)
+	// On a conflict the reporter withdrew it, or the lease was lost, after the form was checked.
+	s.showPublished(c, a, err, "approved", "Already decided or withdrawn", "Already decided or withdrawn, nothing was published: someone else decided this report or the reporter withdrew it meanwhile.")
+}
+
+// showPublished answers a decision that published to alert a: its page, or, when the report
+// or the alert changed after the form was checked and the store changed nothing, a message
+// saying so (lostHeading, lostText).
+func (s *server) showPublished(c *gin.Context, a *report.Alert, err error, done, lostHeading, lostText string) {
 	if errors.Is(err, publishing.ErrConflict) || errors.Is(err, publishing.ErrNotFound) {
-		// The reporter withdrew it, or the lease was lost, after the form was checked.
-		s.showMessage(c, http.StatusConflict, "Already decided or withdrawn", "Already decided or withdrawn, nothing was published: someone else decided this report or the reporter withdrew it meanwhile.", "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusConflict, lostHeading, lostText, "Back to the queue", "/moderation/queue")
 		return
 	}
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=approved")
+	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done="+done)
 }
 
 func indexSet(values []string) map[int]bool {
@@ -537,15 +544,7 @@ func (s *server) mergeReport(c *gin.Context) {
 		})
 		return
 	}
-	if errors.Is(err, publishing.ErrConflict) || errors.Is(err, publishing.ErrNotFound) {
-		// Between the use case's look at the alert and the merge: the alert was retracted, or the report
-		// decided by someone else or withdrawn. The store changed nothing.
-		s.showMessage(c, http.StatusConflict, "Alert or report changed", "The alert was retracted, or the report was decided or withdrawn, meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
-		return
-	}
-	if err != nil {
-		s.fail(c, err)
-		return
-	}
-	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done=merged")
+	// On a conflict, between the use case's look at the alert and the merge, the alert was
+	// retracted, or the report decided by someone else or withdrawn.
+	s.showPublished(c, a, err, "merged", "Alert or report changed", "The alert was retracted, or the report was decided or withdrawn, meanwhile. Nothing was changed.")
 }

@@ -23,7 +23,7 @@ func TestQueueAndReportPage(t *testing.T) {
 	ben := h.signUp("ben", "moderator")
 	old := h.addReport("Call me at 202-555-0199, my name is Rosa. He drove off on 1500 Massachusetts Ave NW.")
 	old.Followups = nil
-	h.clock.Add(48 * time.Hour)
+	h.clock.Advance(48 * time.Hour)
 	ana.cookie = h.signIn(ana)
 	ben.cookie = h.signIn(ben)
 	h.addReport("newer")
@@ -78,7 +78,7 @@ func TestQueueAndReportPage(t *testing.T) {
 		}
 	}
 	// The lease runs out: Ben may take over.
-	h.clock.Add(moderation.ClaimLease + time.Second)
+	h.clock.Advance(moderation.ClaimLease + time.Second)
 	ben.cookie = h.signIn(ben)
 	if w := h.do("POST", "/moderation/reports/"+old.ID+"/reject", url.Values{"reason": {"duplicate"}}, ben.cookie); w.Code != http.StatusSeeOther {
 		t.Fatalf("decision after the lease ran out = %d", w.Code)
@@ -441,7 +441,7 @@ func TestPurger(t *testing.T) {
 	if res, err := p.Once(ctx); err != nil || res.Reports != 0 {
 		t.Fatalf("purge before retention: %+v %v", res, err)
 	}
-	h.clock.Add(31 * 24 * time.Hour)
+	h.clock.Advance(31 * 24 * time.Hour)
 	res, err := p.Once(ctx)
 	if err != nil || res.Reports != 1 || res.Sessions == 0 {
 		t.Fatalf("purge after retention: %+v %v", res, err)

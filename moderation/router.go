@@ -24,13 +24,15 @@ func Register(e *gin.Engine, d Deps) {
 
 	// A session between the password and the second factor, or a full one.
 	signingIn := e.Group("/moderation", s.requireSession)
-	signingIn.GET("/login/password", s.showPasswordChange)
-	signingIn.POST("/login/password", s.changePassword)
-	signingIn.GET("/login/enroll", s.showEnrol)
-	signingIn.POST("/login/enroll", s.enrol)
-	signingIn.GET("/login/totp", s.showTOTP)
-	signingIn.POST("/login/totp", s.verifyTOTP)
 	signingIn.POST("/logout", s.signOut)
+	// The sign-in steps after the password, each only when it is the session's next one.
+	step := signingIn.Group("/login", s.requireStep)
+	step.GET("/password", s.showPasswordChange)
+	step.POST("/password", s.changePassword)
+	step.GET("/enroll", s.showEnrol)
+	step.POST("/enroll", s.enrol)
+	step.GET("/totp", s.showTOTP)
+	step.POST("/totp", s.verifyTOTP)
 
 	// Moderators (and admins): the queue, reports and alerts.
 	moderator := e.Group("/moderation", s.requireModerator)

@@ -4,12 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"log/slog"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -39,7 +38,7 @@ func newEnv(t *testing.T) *env {
 	w := &waker{}
 	return &env{t: t, ctx: context.Background(), store: s, woken: w, pub: &publishing.Service{
 		Store: s, Areas: report.DefaultAreas(), IdentifierKey: []byte("identifier-key"), Waker: w, Now: now,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: testkit.DiscardLogger(),
 	}}
 }
 

@@ -1,38 +1,20 @@
 package web
 
 import (
-	"bytes"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/internal/testkit"
 )
 
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newTestEngine is the engine with a few routes of the kinds front ends register, and its log.
-func newTestEngine(t *testing.T, opts EngineOptions) (*gin.Engine, *syncBuffer) {
+func newTestEngine(t *testing.T, opts EngineOptions) (*gin.Engine, *testkit.Buffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testkit.Buffer{}
 	opts.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	e, err := NewEngine(opts)
 	if err != nil {

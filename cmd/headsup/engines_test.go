@@ -27,6 +27,18 @@ type deployment struct {
 	uri, db string // mongodb only
 }
 
+// onEveryEngine runs test on a fresh deployment of each of testEngines, one subtest each. The
+// tests run the binary, so -short skips them.
+func onEveryEngine(t *testing.T, test func(t *testing.T, d *deployment)) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the binary")
+	}
+	for _, engine := range testEngines {
+		t.Run(engine, func(t *testing.T) { test(t, newDeployment(t, engine)) })
+	}
+}
+
 func newDeployment(t *testing.T, engine string) *deployment {
 	t.Helper()
 	d := &deployment{engine: engine, dataDir: t.TempDir()}

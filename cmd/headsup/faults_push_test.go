@@ -59,12 +59,7 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 // restart every matching subscription has it at least once, and the duplicates are bounded by
 // what one checkpoint covers (batch × batches in flight: 1,500 by default).
 func TestKillDuringFanOut(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
-	for _, engine := range testEngines {
-		t.Run(engine, func(t *testing.T) { killDuringFanOut(t, newDeployment(t, engine)) })
-	}
+	onEveryEngine(t, killDuringFanOut)
 }
 
 func killDuringFanOut(t *testing.T, d *deployment) {

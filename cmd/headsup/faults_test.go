@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/store/mongodb/ferrettest"
 )
 
@@ -30,12 +30,7 @@ func drugReport(day string, i int) map[string]any {
 // On SQLite this is the engine's own durability (the commit is in the WAL before the answer);
 // on MongoDB it is the write concern (the server acknowledged it before the answer).
 func TestKillDuringSubmissionsLosesNoAcknowledgedReport(t *testing.T) {
-	if testing.Short() {
-		t.Skip("runs the binary")
-	}
-	for _, engine := range testEngines {
-		t.Run(engine, func(t *testing.T) { killDuringSubmissions(t, newDeployment(t, engine)) })
-	}
+	onEveryEngine(t, killDuringSubmissions)
 }
 
 func killDuringSubmissions(t *testing.T, d *deployment) {
@@ -139,7 +134,7 @@ func TestDatabaseGoneMeans503ThenRecovery(t *testing.T) {
 func databaseGoneMongo(t *testing.T) {
 	dbDir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := testkit.DiscardLogger()
 	db, err := ferrettest.StartAt(context.Background(), dbDir, addr, log)
 	if err != nil {
 		t.Fatal(err)
@@ -227,16 +222,7 @@ func expectUnavailable(t *testing.T, p *serverProcess, report map[string]any) {
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	client := &http.Client{Timeout: 45 * time.Second}
-	resp, err := client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	resp, data := send(t, &http.Client{Timeout: 45 * time.Second}, req)
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || !strings.Contains(string(data), `"code":"unavailable"`) {
 		t.Fatalf("with the database gone: %d Retry-After=%q %s", resp.StatusCode, resp.Header.Get("Retry-After"), data)
 	}

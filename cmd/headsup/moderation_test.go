@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -17,6 +16,7 @@ import (
 	"time"
 
 	"github.com/headsup/headsup/config"
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/moderation"
 	"github.com/pquerna/otp/totp"
 )
@@ -32,6 +32,26 @@ func moderationEnv(t *testing.T) func(string) string {
 		"HEADSUP_LOG_LEVEL":   "error",
 	}
 	return func(k string) string { return vars[k] }
+}
+
+// startApp is an app on getenv's configuration with everything an operator's would run,
+// stopped and closed when the test ends.
+func startApp(t *testing.T, getenv func(string) string, opts appOptions) *app {
+	t.Helper()
+	cfg, err := config.Load(getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := newApp(context.Background(), cfg, testkit.DiscardLogger(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		a.moderation.stop()
+		a.stopWorkers()
+		a.close(context.Background())
+	})
+	return a
 }
 
 // runCLI runs a headsup command line and returns its standard output.
@@ -131,20 +151,8 @@ func (b *browser) expectRedirect(w *httptest.ResponseRecorder, to string) {
 // approves it, and the public sees the alert, finds its phone number and reads the receipt.
 func TestModerationEndToEnd(t *testing.T) {
 	getenv := moderationEnv(t)
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := startApp(t, getenv, appOptions{NoRateLimits: true})
 	ctx := context.Background()
-	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), appOptions{NoRateLimits: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.moderation.stop()
-		a.stopWorkers()
-		a.close(context.Background())
-	})
 	web := &browser{t: t, h: a.engine}
 
 	// 1. A community member reports, without JavaScript (no proof of work).

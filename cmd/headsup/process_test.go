@@ -15,36 +15,20 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/headsup/headsup/internal/testkit"
 )
 
 // serverProcess is the real binary running on a data folder, as an operator runs it.
 type serverProcess struct {
 	cmd    *exec.Cmd
 	url    string
-	stdout *lockedBuffer
-	stderr *lockedBuffer
+	stdout *testkit.Buffer
+	stderr *testkit.Buffer
 	done   chan struct{}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func freePort(t *testing.T) int {
@@ -61,7 +45,7 @@ func freePort(t *testing.T) int {
 func startServer(t *testing.T, dataDir string, env ...string) *serverProcess {
 	t.Helper()
 	port := freePort(t)
-	p := &serverProcess{url: fmt.Sprintf("http://127.0.0.1:%d", port), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan struct{})}
+	p := &serverProcess{url: fmt.Sprintf("http://127.0.0.1:%d", port), stdout: &testkit.Buffer{}, stderr: &testkit.Buffer{}, done: make(chan struct{})}
 	p.cmd = exec.Command(binary(t), "serve")
 	p.cmd.Env = append(os.Environ(),
 		fmt.Sprintf("HEADSUP_ADDR=127.0.0.1:%d", port),
@@ -135,16 +119,23 @@ func (p *serverProcess) do(t *testing.T, method, path string, body any) (int, []
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, data := send(t, http.DefaultClient, req)
+	return resp.StatusCode, data
+}
+
+// send sends req with client and reads the whole answer.
+func send(t *testing.T, client *http.Client, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", req.Method, req.URL.Path, err)
 	}
-	return resp.StatusCode, data
+	return resp, data
 }
 
 func TestNewcomerRunStopAndRestartKeepsReports(t *testing.T) {
@@ -237,15 +228,11 @@ func TestReadinessAndMetricsOnTheAdminPortOnly(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no metrics address in the start-up output:\n%s", p.stdout)
 	}
-	resp, err := http.Get(m[1])
+	req, err := http.NewRequest("GET", m[1], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	data, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, data := send(t, http.DefaultClient, req)
 	metrics := string(data)
 	for _, want := range []string{
 		`headsup_reports_total{kind="drug_alert",verified="false"} 1`,

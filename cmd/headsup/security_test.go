@@ -13,6 +13,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/config"
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/web"
 )
 
@@ -39,7 +40,7 @@ func TestEveryRouteIsSafe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &lockedBuffer{}
+	logs := &testkit.Buffer{}
 	ctx := context.Background()
 	a, err := newApp(ctx, cfg, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), appOptions{NoRateLimits: true})
 	if err != nil {

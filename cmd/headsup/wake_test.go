@@ -3,15 +3,12 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/headsup/headsup/config"
 	"github.com/headsup/headsup/store"
 )
 
@@ -19,20 +16,8 @@ import (
 // use case wakes the dispatcher, which here would otherwise not look for work for an hour.
 func TestApprovalWakesTheDispatcher(t *testing.T) {
 	getenv := moderationEnv(t)
-	cfg, err := config.Load(getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := startApp(t, getenv, appOptions{NoRateLimits: true, DispatcherPoll: time.Hour})
 	ctx := context.Background()
-	a, err := newApp(ctx, cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), appOptions{NoRateLimits: true, DispatcherPoll: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		a.moderation.stop()
-		a.stopWorkers()
-		a.close(context.Background())
-	})
 	visitor := &browser{t: t, h: a.engine}
 	day := time.Now().UTC().Add(-24 * time.Hour).Format(time.DateOnly)
 	w := visitor.do("POST", "/api/v1/reports", nil, map[string]any{"kind": "drug_alert", "fields": map[string]any{

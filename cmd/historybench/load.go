@@ -98,6 +98,29 @@ func do(base string, rq request) (int, time.Duration) {
 // measure runs clients closed-loop clients for d, each sending next's request as soon as its
 // previous one is answered: the figure is what the server sustains, and its latencies.
 func measure(base string, clients int, d time.Duration, next func(i int) request) result {
+	deadline := time.Now().Add(d)
+	return closedLoop(base, clients, func(i int) (request, bool) {
+		if !time.Now().Before(deadline) {
+			return request{}, false
+		}
+		return next(i), true
+	})
+}
+
+// measureEach sends each of the requests once, from clients at a time, and times the whole:
+// for intake, where every request carries its own single-use proof.
+func measureEach(base string, clients int, reqs []request) result {
+	return closedLoop(base, clients, func(i int) (request, bool) {
+		if i >= len(reqs) {
+			return request{}, false
+		}
+		return reqs[i], true
+	})
+}
+
+// closedLoop runs clients clients, each sending the request next gives for the following
+// sequence number as soon as its previous one is answered, until next says there is none.
+func closedLoop(base string, clients int, next func(i int) (request, bool)) result {
 	var (
 		mu  sync.Mutex
 		all []time.Duration
@@ -106,17 +129,19 @@ func measure(base string, clients int, d time.Duration, next func(i int) request
 		seq int
 	)
 	start := time.Now()
-	deadline := start.Add(d)
 	for range clients {
 		wg.Go(func() {
 			var mine []time.Duration
 			wrong := map[int]int{}
-			for time.Now().Before(deadline) {
+			for {
 				mu.Lock()
 				i := seq
 				seq++
 				mu.Unlock()
-				rq := next(i)
+				rq, ok := next(i)
+				if !ok {
+					break
+				}
 				status, took := do(base, rq)
 				mine = append(mine, took)
 				if status != rq.want {
@@ -135,44 +160,6 @@ func measure(base string, clients int, d time.Duration, next func(i int) request
 	res.elapsed = time.Since(start)
 	slices.Sort(all)
 	res.latencies, res.n = all, len(all)
-	return res
-}
-
-// measureEach sends each of the requests once, from clients at a time, and times the whole:
-// for intake, where every request carries its own single-use proof.
-func measureEach(base string, clients int, reqs []request) result {
-	var (
-		mu   sync.Mutex
-		res  = result{wrong: map[int]int{}}
-		wg   sync.WaitGroup
-		next int
-	)
-	lat := make([]time.Duration, len(reqs))
-	start := time.Now()
-	for range clients {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				i := next
-				next++
-				mu.Unlock()
-				if i >= len(reqs) {
-					return
-				}
-				status, took := do(base, reqs[i])
-				lat[i] = took
-				if status != reqs[i].want {
-					mu.Lock()
-					res.wrong[status]++
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	wg.Wait()
-	res.elapsed = time.Since(start)
-	slices.Sort(lat)
-	res.latencies, res.n = lat, len(lat)
 	return res
 }
 

@@ -5,7 +5,9 @@
 //
 //   - latency: p50 and p99 of each public page, the JSON API, the identifier check and the
 //     moderation pages (queue, audit log filtered by action, statistics) from 16 closed-loop
-//     clients, on the fresh folder and then the full one; target p99 full ≤ 1.5× fresh;
+//     clients, on the fresh folder and the full one in alternating rounds; target p99 full ≤
+//     1.5× fresh (the median of the rounds' ratios, which a burst of other work on the machine
+//     during one round does not move);
 //   - the surge: requests/s of GET /alerts/{id} and GET / from 64 clients on the full folder,
 //     against GET /healthz with the same clients; target ≥ 0.25× /healthz;
 //   - intake: reports with solved proofs of work accepted per second, and their p99, from 16

@@ -121,7 +121,7 @@ func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) erro
 }
 
 // Load stores a batch of records of one collection as Dump gave them, replacing any record
-// with the same id, in one unordered bulk write.
+// with the same id: one unordered insert, then a replacement for each id already taken.
 func (s *Store) Load(ctx context.Context, collection string, records []any) error {
 	k, err := kindFor(collection)
 	if err != nil {

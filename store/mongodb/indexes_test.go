@@ -3,8 +3,6 @@ package mongodb
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"slices"
 	"sort"
@@ -13,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/mongodb/ferrettest"
@@ -40,7 +39,7 @@ func testURI(t *testing.T) string {
 			serverErr = err
 			return
 		}
-		srv, err := ferrettest.Start(context.Background(), dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		srv, err := ferrettest.Start(context.Background(), dir, testkit.DiscardLogger())
 		if err != nil {
 			serverErr = err
 			return

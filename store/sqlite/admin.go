@@ -174,6 +174,56 @@ func deref[T any](v any) (*T, error) {
 	return nil, fmt.Errorf("load: got %T, want %T", v, &zero)
 }
 
+// loader is how Load writes the records of one collection: the table, its key and columns,
+// and the arguments of a record's row.
+type loader struct {
+	table, key, cols string
+	args             func(v any) ([]any, error)
+}
+
+// argsOf makes a loader's args from a function of the record, taking a T or a *T as Dump
+// gave it.
+func argsOf[T any](f func(*T) ([]any, error)) func(v any) ([]any, error) {
+	return func(v any) ([]any, error) {
+		r, err := deref[T](v)
+		if err != nil {
+			return nil, err
+		}
+		return f(r)
+	}
+}
+
+// loaders are the collections Load writes row by row; alerts, three tables, have their own way.
+var loaders = map[string]loader{
+	store.ColReports: {"reports", "id", reportCols, argsOf(reportArgs)},
+	store.ColSubscriptions: {"subscriptions", "id", subscriptionCols, argsOf(func(sub *store.Subscription) ([]any, error) {
+		rec := *sub
+		if rec.ID == "" {
+			rec.ID = store.SubscriptionID(rec.Endpoint)
+		}
+		return subscriptionArgs(&rec)
+	})},
+	store.ColDeliveries: {"deliveries", "id", deliveryCols, argsOf(deliveryArgs)},
+	store.ColDeliveryClaims: {"delivery_claims", "id", "id, job, epoch, owner, at", argsOf(func(cl *store.DeliveryClaim) ([]any, error) {
+		return []any{cl.ID, cl.Job, cl.Epoch, cl.Owner, ms(cl.At)}, nil
+	})},
+	store.ColModerators: {"moderators", "id", moderatorCols, argsOf(func(m *store.Moderator) ([]any, error) {
+		return moderatorArgs(m), nil
+	})},
+	store.ColSessions: {"sessions", "id", sessionCols, argsOf(func(sess *store.Session) ([]any, error) {
+		return []any{sess.ID, sess.ModeratorID, boolInt(sess.Full), ms(sess.Created), ms(sess.LastSeen)}, nil
+	})},
+	store.ColAudit: {"audit", "id", auditCols, argsOf(func(e *store.AuditEntry) ([]any, error) {
+		return []any{e.ID, ms(e.Time), e.Actor, e.Action, e.Target, e.Detail}, nil
+	})},
+	store.ColSettings: {"settings", "key", "key, value", argsOf(func(st *store.Setting) ([]any, error) {
+		return []any{st.Key, st.Value}, nil
+	})},
+	store.ColSpent: {"spent_challenges", "challenge", "challenge, expires", argsOf(func(sc *store.SpentChallenge) ([]any, error) {
+		return []any{sc.Challenge, ms(sc.Expires)}, nil
+	})},
+}
+
 // Load stores records of one collection as Dump gave them, replacing records with the same id,
 // all in one transaction with many rows per statement, so that a seed of a million rows in
 // batches of thousands takes seconds.
@@ -210,101 +260,14 @@ func (s *Store) load(ctx context.Context, tx *sql.Tx, collection string, records
 		}
 		return nil
 	}
-	var head, tail string
-	var ncols int
-	var args func(v any) ([]any, error)
-	switch collection {
-	case store.ColReports:
-		head, tail, ncols = upsert("reports", "id", reportCols)
-		args = func(v any) ([]any, error) {
-			r, err := deref[report.Report](v)
-			if err != nil {
-				return nil, err
-			}
-			return reportArgs(r)
-		}
-	case store.ColSubscriptions:
-		head, tail, ncols = upsert("subscriptions", "id", subscriptionCols)
-		args = func(v any) ([]any, error) {
-			sub, err := deref[store.Subscription](v)
-			if err != nil {
-				return nil, err
-			}
-			rec := *sub
-			if rec.ID == "" {
-				rec.ID = store.SubscriptionID(rec.Endpoint)
-			}
-			return subscriptionArgs(&rec)
-		}
-	case store.ColDeliveries:
-		head, tail, ncols = upsert("deliveries", "id", deliveryCols)
-		args = func(v any) ([]any, error) {
-			d, err := deref[store.Delivery](v)
-			if err != nil {
-				return nil, err
-			}
-			return deliveryArgs(d)
-		}
-	case store.ColDeliveryClaims:
-		head, tail, ncols = upsert("delivery_claims", "id", "id, job, epoch, owner, at")
-		args = func(v any) ([]any, error) {
-			cl, err := deref[store.DeliveryClaim](v)
-			if err != nil {
-				return nil, err
-			}
-			return []any{cl.ID, cl.Job, cl.Epoch, cl.Owner, ms(cl.At)}, nil
-		}
-	case store.ColModerators:
-		head, tail, ncols = upsert("moderators", "id", moderatorCols)
-		args = func(v any) ([]any, error) {
-			m, err := deref[store.Moderator](v)
-			if err != nil {
-				return nil, err
-			}
-			return moderatorArgs(m), nil
-		}
-	case store.ColSessions:
-		head, tail, ncols = upsert("sessions", "id", sessionCols)
-		args = func(v any) ([]any, error) {
-			sess, err := deref[store.Session](v)
-			if err != nil {
-				return nil, err
-			}
-			return []any{sess.ID, sess.ModeratorID, boolInt(sess.Full), ms(sess.Created), ms(sess.LastSeen)}, nil
-		}
-	case store.ColAudit:
-		head, tail, ncols = upsert("audit", "id", auditCols)
-		args = func(v any) ([]any, error) {
-			e, err := deref[store.AuditEntry](v)
-			if err != nil {
-				return nil, err
-			}
-			return []any{e.ID, ms(e.Time), e.Actor, e.Action, e.Target, e.Detail}, nil
-		}
-	case store.ColSettings:
-		head, tail, ncols = upsert("settings", "key", "key, value")
-		args = func(v any) ([]any, error) {
-			st, err := deref[store.Setting](v)
-			if err != nil {
-				return nil, err
-			}
-			return []any{st.Key, st.Value}, nil
-		}
-	case store.ColSpent:
-		head, tail, ncols = upsert("spent_challenges", "challenge", "challenge, expires")
-		args = func(v any) ([]any, error) {
-			sc, err := deref[store.SpentChallenge](v)
-			if err != nil {
-				return nil, err
-			}
-			return []any{sc.Challenge, ms(sc.Expires)}, nil
-		}
-	default:
+	l, ok := loaders[collection]
+	if !ok {
 		return fmt.Errorf("load %q: not a collection this engine transfers", collection)
 	}
+	head, tail, ncols := upsert(l.table, l.key, l.cols)
 	rows := make([][]any, len(records))
 	for i, v := range records {
-		a, err := args(v)
+		a, err := l.args(v)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", collection, err)
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/sqlite"
@@ -14,18 +13,10 @@ import (
 // TestConformance runs the shared suite with a fresh database file per subtest.
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
-		s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "headsup.db"), sqlite.Options{})
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := s.Close(ctx); err != nil {
-				t.Errorf("close: %v", err)
-			}
+		dir := t.TempDir()
+		return storetest.Open(t, false, func(ctx context.Context) (store.Store, error) {
+			return sqlite.Open(ctx, filepath.Join(dir, "headsup.db"), sqlite.Options{})
 		})
-		return s
 	})
 }
 

@@ -8,14 +8,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/mongodb"
 	"github.com/headsup/headsup/store/mongodb/ferrettest"
@@ -42,15 +41,31 @@ func Engines() []Engine {
 // transactions on power loss) does not matter for a test.
 func New(t testing.TB) store.Store {
 	t.Helper()
+	dir := t.TempDir()
+	return Open(t, false, func(ctx context.Context) (store.Store, error) {
+		return sqlite.Open(ctx, filepath.Join(dir, "headsup.db"), sqlite.Options{Synchronous: "NORMAL"})
+	})
+}
+
+// Open opens a database for one test with open and closes it when the test ends, dropping it
+// first when drop is set (a database on a server that outlives the test). Each step may take
+// 30 seconds.
+func Open(t testing.TB, drop bool, open func(ctx context.Context) (store.Store, error)) store.Store {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "headsup.db"), sqlite.Options{Synchronous: "NORMAL"})
+	s, err := open(ctx)
 	if err != nil {
 		t.Fatalf("open test database: %v", err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
+		if drop {
+			if err := s.Drop(ctx); err != nil {
+				t.Errorf("drop test database: %v", err)
+			}
+		}
 		if err := s.Close(ctx); err != nil {
 			t.Errorf("close test database: %v", err)
 		}
@@ -81,7 +96,7 @@ func MongoURI(t testing.TB) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		srv, err := ferrettest.Start(ctx, dir, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		srv, err := ferrettest.Start(ctx, dir, testkit.DiscardLogger())
 		if err != nil {
 			mongoErr = err
 			return
@@ -99,23 +114,9 @@ func MongoURI(t testing.TB) string {
 func NewMongo(t testing.TB) store.Store {
 	t.Helper()
 	uri := MongoURI(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	s, err := mongodb.Open(ctx, uri, "test_"+randomName())
-	if err != nil {
-		t.Fatalf("open test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := s.Drop(ctx); err != nil {
-			t.Errorf("drop test database: %v", err)
-		}
-		if err := s.Close(ctx); err != nil {
-			t.Errorf("close test database: %v", err)
-		}
+	return Open(t, true, func(ctx context.Context) (store.Store, error) {
+		return mongodb.Open(ctx, uri, "test_"+randomName())
 	})
-	return s
 }
 
 func randomName() string {

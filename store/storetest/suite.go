@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/store"
 )
 
@@ -56,32 +57,12 @@ func cases() []testCase {
 // both engines keep.
 var start = time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 
-// Clock is a clock that tests move; safe for the concurrent subtests.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock forward by d.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // env is one subtest's store, clock and context.
 type env struct {
 	t     *testing.T
 	s     store.Store
 	ctx   context.Context
-	clock *Clock
+	clock *testkit.Clock
 	open  func(t *testing.T) store.Store
 }
 
@@ -93,10 +74,10 @@ func newEnv(t *testing.T, open func(t *testing.T) store.Store) *env {
 }
 
 // fresh opens another empty store with its own clock at start.
-func (e *env) fresh() (store.Store, *Clock) {
+func (e *env) fresh() (store.Store, *testkit.Clock) {
 	e.t.Helper()
 	s := e.open(e.t)
-	c := &Clock{now: start}
+	c := testkit.NewClock(start)
 	s.SetClock(c.Now)
 	return s, c
 }

@@ -3,7 +3,6 @@ package ferrettest
 import (
 	"bytes"
 	"context"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -40,22 +40,16 @@ func TestStartStopRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	dir := t.TempDir()
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	logger := testkit.DiscardLogger()
 	srv, err := Start(ctx, dir, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
-	insert := func(uri string) {
-		client, err := mongo.Connect(options.Client().ApplyURI(uri))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer client.Disconnect(ctx)
-		if _, err := client.Database("t").Collection("c").InsertOne(ctx, bson.D{{Key: "_id", Value: uri}}); err != nil {
-			t.Fatal(err)
-		}
+	c, disconnect := collection(ctx, t, srv.URI)
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: srv.URI}}); err != nil {
+		t.Fatal(err)
 	}
-	insert(srv.URI)
+	disconnect()
 	host := strings.TrimPrefix(strings.SplitN(srv.URI, "/?", 2)[0], "mongodb://")
 	host = strings.TrimSuffix(host, "/")
 	if err := srv.Stop(ctx); err != nil {
@@ -66,15 +60,23 @@ func TestStartStopRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Stop(ctx)
-	client, err := mongo.Connect(options.Client().ApplyURI(srv.URI))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
-	n, err := client.Database("t").Collection("c").CountDocuments(ctx, bson.D{})
+	c, disconnect = collection(ctx, t, srv.URI)
+	defer disconnect()
+	n, err := c.CountDocuments(ctx, bson.D{})
 	if err != nil || n != 1 {
 		t.Fatalf("after a restart: %d documents, %v", n, err)
 	}
+}
+
+// collection connects to the server at uri and returns the collection the tests write, and
+// the disconnect.
+func collection(ctx context.Context, t *testing.T, uri string) (*mongo.Collection, func()) {
+	t.Helper()
+	client, err := mongo.Connect(options.Client().ApplyURI(uri))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return client.Database("t").Collection("c"), func() { _ = client.Disconnect(ctx) }
 }
 
 // TestConditionalUpdatesAreAtomic races conditional updates and increments of one document:
@@ -82,17 +84,13 @@ func TestStartStopRestart(t *testing.T) {
 func TestConditionalUpdatesAreAtomic(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := Start(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := Start(ctx, t.TempDir(), testkit.DiscardLogger())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Stop(ctx)
-	client, err := mongo.Connect(options.Client().ApplyURI(srv.URI))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Disconnect(ctx)
-	c := client.Database("t").Collection("c")
+	c, disconnect := collection(ctx, t, srv.URI)
+	defer disconnect()
 	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: 1}, {Key: "state", Value: "free"}, {Key: "n", Value: 0}}); err != nil {
 		t.Fatal(err)
 	}
