@@ -36,6 +36,9 @@ type Config struct {
 	Development       bool
 	LogLevel          string
 	NoRateLimits      bool
+	// Replicas is how many replicas the operator runs behind one load balancer; each
+	// enforces 1/Replicas of every per-client rate limit.
+	Replicas int
 }
 
 // Var describes one environment variable for --help, the README table and the docker-compose
@@ -69,6 +72,7 @@ var Vars = []Var{
 	{"HEADSUP_DEVELOPMENT", "", "1 relaxes production checks (VAPID subject, TOTP may be switched off); never in production", false},
 	{"HEADSUP_LOG_LEVEL", "info", "debug, info, warn or error", false},
 	{"HEADSUP_RATE_LIMITS", "on", "per-client rate limits; off only for load tests on a private machine", false},
+	{"HEADSUP_REPLICAS", "1", "how many replicas serve behind one load balancer; each enforces 1/N of every per-client rate limit, so the total stays that of one", false},
 }
 
 // Load reads the configuration from getenv and validates it. All problems are reported
@@ -121,6 +125,11 @@ func Load(getenv func(string) string) (Config, error) {
 		problems = append(problems, "HEADSUP_RETENTION_DAYS must be a whole number of days from 1 to 3650")
 	}
 	c.RetentionDays = days
+	replicas, err := strconv.Atoi(get("HEADSUP_REPLICAS"))
+	if err != nil || replicas < 1 || replicas > 100 {
+		problems = append(problems, "HEADSUP_REPLICAS must be the number of replicas running, from 1 to 100")
+	}
+	c.Replicas = replicas
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return c, &Error{Problems: problems}

@@ -11,7 +11,7 @@ func TestDefaultsNeedNoSettings(t *testing.T) {
 	if err != nil {
 		t.Fatalf("a first run with nothing set must work: %v", err)
 	}
-	if c.Addr != ":8080" || c.DataDir != "./data" || c.RetentionDays != 30 || !c.LocalOnly() {
+	if c.Addr != ":8080" || c.DataDir != "./data" || c.RetentionDays != 30 || c.Replicas != 1 || !c.LocalOnly() {
 		t.Fatalf("defaults = %+v", c)
 	}
 }
@@ -29,6 +29,23 @@ func TestProblemsAreNamedTogether(t *testing.T) {
 	for _, want := range []string{"HEADSUP_RETENTION_DAYS", "HEADSUP_VAPID_SUBJECT is required", "HEADSUP_VAPID_PRIVATE_KEY", "not-an-ip", "HEADSUP_LOG_LEVEL", "MONGODB_URI"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error does not mention %q:\n%v", want, err)
+		}
+	}
+}
+
+// HEADSUP_REPLICAS divides every rate limit, so a value that would divide by zero, or by
+// something that is not a count of processes, is refused by name.
+func TestReplicas(t *testing.T) {
+	for value, want := range map[string]int{"": 1, "1": 1, "2": 2, " 3 ": 3, "100": 100} {
+		c, err := Load(func(k string) string { return map[string]string{"HEADSUP_REPLICAS": value}[k] })
+		if err != nil || c.Replicas != want {
+			t.Errorf("HEADSUP_REPLICAS=%q: %d, %v; want %d", value, c.Replicas, err, want)
+		}
+	}
+	for _, value := range []string{"0", "-1", "two", "1.5", "101"} {
+		_, err := Load(func(k string) string { return map[string]string{"HEADSUP_REPLICAS": value}[k] })
+		if err == nil || !strings.Contains(err.Error(), "HEADSUP_REPLICAS") {
+			t.Errorf("HEADSUP_REPLICAS=%q: %v, want a problem naming it", value, err)
 		}
 	}
 }
@@ -81,7 +98,7 @@ func TestComposeSetsOnlyKnownVariables(t *testing.T) {
 		case !strings.HasPrefix(line, "    "):
 			inAppEnv = false
 		}
-		if !inAppEnv {
+		if !inAppEnv || strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
 		}
 		name, _, ok := strings.Cut(strings.TrimSpace(line), ":")

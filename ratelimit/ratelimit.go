@@ -24,6 +24,20 @@
 //
 // Each bucket is a token bucket (implemented as GCRA, one int64 per key): it
 // holds up to Burst tokens and refills at Rate per Period.
+//
+// Several replicas behind one load balancer do not share buckets: nothing
+// about a client leaves the process, not even a keyed hash, since a shared
+// counter would need a key shared through the database or the environment,
+// and whoever holds that key and a copy of the counters could test every IPv4
+// address against them. Instead each replica enforces its share of the
+// allowance (Options.Replicas): with N replicas a bucket refills N times
+// more slowly and holds 1/N of the burst (in time, so shares need not be
+// whole tokens). However a client's requests are spread over the replicas,
+// the total accepted across all of them never exceeds what one replica alone
+// accepts, as long as Rate and Burst are at least N; below that each replica
+// still allows at least one event per Period and a burst of one, so the
+// total can reach N where one replica alone allows fewer. A client whose
+// requests all land on one replica gets 1/N of the allowance.
 package ratelimit
 
 import (
@@ -61,6 +75,11 @@ type Options struct {
 	// KeyLifetime is how long an HMAC key lives before it is replaced and
 	// all buckets dropped; 0 means DefaultKeyLifetime (daily).
 	KeyLifetime time.Duration
+	// Replicas is how many processes behind one load balancer share the
+	// allowance Rate and Burst describe; each enforces its share, 1/Replicas
+	// of it, but never less than one event per Period and a burst of one.
+	// Values below 2 mean this process alone has the whole allowance.
+	Replicas int
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
 }
@@ -125,11 +144,7 @@ func New(opts Options) *Limiter {
 	if opts.Rate <= 0 || opts.Period <= 0 {
 		panic("ratelimit: Rate and Period must be positive")
 	}
-	interval := opts.Period / time.Duration(opts.Rate)
-	if interval <= 0 {
-		interval = 1
-	}
-	burst := max(opts.Burst, 1)
+	interval, tolerance := share(opts.Rate, opts.Period, max(opts.Burst, 1), opts.Replicas)
 	maxKeys := opts.MaxKeys
 	if maxKeys == 0 {
 		maxKeys = DefaultMaxKeys
@@ -145,7 +160,7 @@ func New(opts Options) *Limiter {
 	}
 	l := &Limiter{
 		interval:  interval,
-		tolerance: time.Duration(burst) * interval,
+		tolerance: tolerance,
 		half:      maxKeys / 2,
 		lifetime:  lifetime,
 		now:       now,
@@ -153,6 +168,37 @@ func New(opts Options) *Limiter {
 	}
 	l.epoch.Store(newEpoch(now()))
 	return l
+}
+
+// share returns the GCRA parameters of one replica's share of an allowance of
+// rate per period with the given burst, shared by replicas processes: the
+// time one token takes to refill, and the size of the bucket in time.
+//
+// One process alone refills a token every period/rate and holds burst of
+// them. A share refills replicas times more slowly but keeps the bucket's size
+// in time, so it holds burst/replicas tokens, fractions included: after any
+// pattern of requests spread over the replicas, the total accepted in a window
+// of length T is at most replicas*floor((T+burst*period/rate)/(replicas*period/rate)),
+// never more than the T*rate/period+burst one process allows. Two floors keep
+// a share from rounding to nothing: a token at least every period, and a
+// bucket of at least one token; they lift the total above one process's only
+// where rate or burst is below replicas.
+func share(rate int, period time.Duration, burst, replicas int) (interval, tolerance time.Duration) {
+	interval = max(period/time.Duration(rate), 1)
+	tolerance = time.Duration(burst) * interval
+	if replicas <= 1 {
+		return interval, tolerance
+	}
+	n := time.Duration(replicas)
+	if replicas >= rate {
+		interval = period // at least one per period
+	} else {
+		// period*replicas/rate rounded down, without overflow; it is never
+		// below replicas*(period/rate), so rounding cannot tip the total over.
+		r := time.Duration(rate)
+		interval = max(period/r*n+period%r*n/r, 1)
+	}
+	return interval, max(tolerance, interval) // a burst of at least one
 }
 
 // Allow reports whether an event from addr may proceed now and spends a

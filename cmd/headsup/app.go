@@ -106,12 +106,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if err != nil {
 		return nil, err
 	}
-	limit := func(rate int, period time.Duration, burst int) *ratelimit.Limiter {
-		if opts.NoRateLimits {
-			rate, period, burst = 1_000_000, time.Second, 1_000_000
-		}
-		return ratelimit.New(ratelimit.Options{Rate: rate, Period: period, Burst: burst, Now: now})
-	}
+	limit := a.limiter(opts)
 	identifierKey, err := a.store.SettingOrCreate(ctx, "identifier_hmac_key", randomHex(32))
 	if err != nil {
 		return nil, err
@@ -150,6 +145,20 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	}
 	registerHealth(a.engine, a.store, a.push.alive)
 	return a, nil
+}
+
+// limiter returns the constructor of the app's per-client limiters: rate per period with the
+// given burst is what the whole service allows one client, and each of the HEADSUP_REPLICAS
+// replicas enforces its share of it in memory, so the limits do not multiply with the replicas
+// and no counter about a client leaves the process (see "Rate limits and replicas" in the
+// README).
+func (a *app) limiter(opts appOptions) func(rate int, period time.Duration, burst int) *ratelimit.Limiter {
+	return func(rate int, period time.Duration, burst int) *ratelimit.Limiter {
+		if opts.NoRateLimits {
+			rate, period, burst = 1_000_000, time.Second, 1_000_000
+		}
+		return ratelimit.New(ratelimit.Options{Rate: rate, Period: period, Burst: burst, Replicas: a.cfg.Replicas, Now: a.now})
+	}
 }
 
 // close stops the workers, then releases the database they use.

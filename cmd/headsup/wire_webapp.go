@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/webapp"
 )
 
@@ -16,10 +15,6 @@ type webParts struct {
 
 // wireWebapp registers the public pages, static files, service worker and manifest.
 func (a *app) wireWebapp(opts appOptions) error {
-	rate, period, burst := 60, time.Minute, 20
-	if opts.NoRateLimits {
-		rate, period, burst = 1_000_000, time.Second, 1_000_000
-	}
 	site, err := webapp.New(webapp.Deps{
 		Store:          a.public,
 		Intake:         a.intake,
@@ -29,7 +24,7 @@ func (a *app) wireWebapp(opts appOptions) error {
 		BaseURL:        a.cfg.BaseURL,
 		VAPIDPublicKey: a.push.publicKey,
 		RetentionDays:  a.cfg.RetentionDays,
-		Posts:          ratelimit.New(ratelimit.Options{Rate: rate, Period: period, Burst: burst, Now: a.now}),
+		Posts:          a.limiter(opts)(60, time.Minute, 20),
 		Logger:         a.log,
 		Now:            a.now,
 	})
