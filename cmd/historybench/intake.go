@@ -14,7 +14,7 @@ import (
 // intakeRequests fetches n proof-of-work challenges from the server and solves them, as the
 // widget would, before any clock starts: the benchmark measures the server accepting reports,
 // not this process hashing. The server's real difficulty is used (no setting lowers it for a
-// built binary), which costs this process a few milliseconds of hashing per report.
+// built binary), on every core.
 func intakeRequests(s *server, n int) ([]request, error) {
 	challenges := make([]altcha.Challenge, n)
 	var failed atomic.Value

@@ -43,6 +43,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -99,7 +100,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "historybench:", err)
 		os.Exit(2)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// On either signal the measurement stops and the deferred stops end both servers.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	problems, err := run(ctx, o, os.Stdout)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -97,8 +98,24 @@ func run(ctx context.Context, o options, out io.Writer) ([]string, error) {
 	return problems, nil
 }
 
-// latency is one route's figures on both folders.
-type latency struct{ fresh, full result }
+// latency is one route's figures on both folders, over all rounds and per round.
+type latency struct {
+	fresh, full result
+	ratios      []float64 // p99 full/fresh of each round
+}
+
+// roundRatio is the median of the rounds' p99 ratios, on which the verdict rests. On a shared
+// machine a burst of other work lands in one slice and can double that slice's p99: the ratio
+// over all requests then moves with it, while the median of the rounds does not. A cost that
+// grows with the history is there in every round, so the median keeps it.
+func (l latency) roundRatio() float64 {
+	r := slices.Clone(l.ratios)
+	slices.Sort(r)
+	if len(r) == 0 {
+		return 0
+	}
+	return r[len(r)/2]
+}
 
 // measureLatency measures every route on the fresh folder and then the full one, in
 // alternating rounds, so that each pair is taken in the same minute.
@@ -115,30 +132,40 @@ func measureLatency(ctx context.Context, o options, fresh, full *server) ([]late
 		// The full server's profile spans all rounds; it is idle while the fresh one works.
 		wait := full.maybeProfile(o, rt.name, 2*o.duration)
 		var fr, fu []result
-		for range rounds {
-			fr = append(fr, measure(fresh.url, o.clients, o.duration/rounds, func(int) request { return rt.on(fresh) }))
-			fu = append(fu, measure(full.url, o.clients, o.duration/rounds, func(int) request { return rt.on(full) }))
+		for r := range rounds {
+			// Which folder goes first alternates too, so that neither always follows the other.
+			for k := range 2 {
+				if (r+k)%2 == 0 {
+					fr = append(fr, measure(fresh.url, o.clients, o.duration/rounds, func(int) request { return rt.on(fresh) }))
+				} else {
+					fu = append(fu, measure(full.url, o.clients, o.duration/rounds, func(int) request { return rt.on(full) }))
+				}
+			}
 		}
 		if err := <-wait; err != nil {
 			logf("  profile: %v", err)
 		}
-		lat[i] = latency{merge(fr...), merge(fu...)}
+		lat[i] = latency{fresh: merge(fr...), full: merge(fu...)}
+		for r := range fr {
+			lat[i].ratios = append(lat[i].ratios, float64(fu[r].percentile(0.99))/float64(max(fr[r].percentile(0.99), 1)))
+		}
 	}
 	return lat, nil
 }
 
 func printLatency(out io.Writer, o options, lat []latency) []string {
 	var problems []string
-	fmt.Fprintf(out, "\n## Latency: %d clients, %s per route and folder; fresh = %d days of history, full = %d years\n\n", o.clients, o.duration, o.baselineDays, fullYears)
-	fmt.Fprintln(out, "| route | fresh p50 ms | fresh p99 ms | full p50 ms | full p99 ms | p99 full/fresh | requests fresh/full | |")
-	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+	fmt.Fprintf(out, "\n## Latency: %d clients, %s per route and folder in %d alternating rounds; fresh = %d days of history, full = %d years\n\n", o.clients, o.duration, rounds, o.baselineDays, fullYears)
+	fmt.Fprintf(out, "Target: p99 full/fresh ≤ %.1f, judged on the median of the rounds' ratios.\n\n", maxLatencyRatio)
+	fmt.Fprintln(out, "| route | fresh p50 ms | fresh p99 ms | full p50 ms | full p99 ms | p99 full/fresh | median of rounds | requests fresh/full | |")
+	fmt.Fprintln(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 	for i, rt := range routes {
 		f, g := lat[i].fresh, lat[i].full
 		ratio := float64(g.percentile(0.99)) / float64(max(f.percentile(0.99), 1))
 		verdict := "ok"
-		if ratio > maxLatencyRatio {
+		if r := lat[i].roundRatio(); r > maxLatencyRatio {
 			verdict = "MISSED"
-			problems = append(problems, fmt.Sprintf("%s: p99 full/fresh %.2f > %.1f (%.1f ms against %.1f ms)", rt.name, ratio, maxLatencyRatio, ms(g.percentile(0.99)), ms(f.percentile(0.99))))
+			problems = append(problems, fmt.Sprintf("%s: p99 full/fresh %.2f > %.1f (median of %d rounds; %.1f ms against %.1f ms over all)", rt.name, r, maxLatencyRatio, rounds, ms(g.percentile(0.99)), ms(f.percentile(0.99))))
 		}
 		for _, r := range []struct {
 			name string
@@ -149,8 +176,8 @@ func printLatency(out io.Writer, o options, lat []latency) []string {
 				problems = append(problems, fmt.Sprintf("%s on the %s folder: unexpected answers %s", rt.name, r.name, r.res.wrongString()))
 			}
 		}
-		fmt.Fprintf(out, "| %s | %.1f | %.1f | %.1f | %.1f | %.2f | %d/%d | %s |\n", rt.name,
-			ms(f.percentile(0.5)), ms(f.percentile(0.99)), ms(g.percentile(0.5)), ms(g.percentile(0.99)), ratio, f.n, g.n, verdict)
+		fmt.Fprintf(out, "| %s | %.1f | %.1f | %.1f | %.1f | %.2f | %.2f | %d/%d | %s |\n", rt.name,
+			ms(f.percentile(0.5)), ms(f.percentile(0.99)), ms(g.percentile(0.5)), ms(g.percentile(0.99)), ratio, lat[i].roundRatio(), f.n, g.n, verdict)
 	}
 	return problems
 }
@@ -289,12 +316,12 @@ func describe(bin string) string {
 	}
 	if !strings.HasPrefix(rev, "commit") {
 		// Built with -buildvcs=false: the working tree is the best guess, and said to be one.
-		rev = "unstamped binary; working tree"
+		rev = "unstamped binary"
 		if head, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
-			rev += " at commit " + strings.TrimSpace(string(head))
-		}
-		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
-			rev += " with uncommitted changes"
+			rev += "; working tree at commit " + strings.TrimSpace(string(head))
+			if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(st) > 0 {
+				rev += " with uncommitted changes"
+			}
 		}
 	}
 	return fmt.Sprintf("headsup: %s; %s, %d cores (shared by the servers and the clients)", rev, runtime.Version(), runtime.NumCPU())

@@ -79,6 +79,7 @@ func (s *server) start(bin, logDir string) error {
 	}
 	s.cmd = exec.Command(bin, "serve")
 	s.cmd.Env, s.cmd.Stdout, s.cmd.Stderr = env, s.logs, s.logs
+	dieWithParent(s.cmd)
 	t0 := time.Now()
 	if err := s.cmd.Start(); err != nil {
 		return err

@@ -23,7 +23,7 @@ var historicNames = []string{"ana", "bea", "carmen", "dee", "jo", "kim", "luz", 
 // makeModerators makes the accounts: the historic ones, with a password nobody knows, and the
 // admin benchmarks sign in with.
 func (h *history) makeModerators() []store.Moderator {
-	unknown := hashPassword(randomHex(16)) // one hash for all: each costs tens of milliseconds
+	unknown := hashPassword(randomHex(16)) // one hash for all: each is deliberately slow to make
 	var mods []store.Moderator
 	for i, name := range historicNames {
 		role := store.RoleModerator
