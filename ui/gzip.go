@@ -40,13 +40,36 @@ func gzipBytes(b []byte, level int) []byte {
 // WriteBody sends a generated text response, gzipped when the client accepts it: a page on a
 // bad phone connection is a third of the bytes that way.
 func WriteBody(w http.ResponseWriter, r *http.Request, status int, contentType string, body []byte) {
+	writeBody(w, r, status, contentType, body, nil)
+}
+
+// Compress returns body compressed exactly as WriteBody would send it to a client that accepts
+// gzip, or nil when WriteBody would send it as is (too small to be worth it). A response served
+// many times can be compressed once with it and sent with WriteCompressed.
+func Compress(body []byte) []byte {
+	if len(body) < minGzip {
+		return nil
+	}
+	return gzipBytes(body, gzip.DefaultCompression)
+}
+
+// WriteCompressed is WriteBody with the compression already done: gz must be Compress(body).
+// The headers and bytes sent are the same as WriteBody's.
+func WriteCompressed(w http.ResponseWriter, r *http.Request, status int, contentType string, body, gz []byte) {
+	writeBody(w, r, status, contentType, body, gz)
+}
+
+func writeBody(w http.ResponseWriter, r *http.Request, status int, contentType string, body, gz []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)
 	if !strings.Contains(h.Get("Vary"), "Accept-Encoding") {
 		h.Add("Vary", "Accept-Encoding")
 	}
 	if len(body) >= minGzip && AcceptsGzip(r) {
-		body = gzipBytes(body, gzip.DefaultCompression)
+		if gz == nil {
+			gz = gzipBytes(body, gzip.DefaultCompression)
+		}
+		body = gz
 		h.Set("Content-Encoding", "gzip")
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))

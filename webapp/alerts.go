@@ -125,7 +125,12 @@ func (s *Site) showAlert(c *gin.Context) {
 	}
 	p.Title = a.Title
 	p.Data = alertData{Alert: *a}
-	s.render(c, http.StatusOK, "alert", p)
+	if !a.Expires.After(p.Now) {
+		// Past its expiry but not yet swept: shown, but never from or into the cache.
+		s.render(c, http.StatusOK, "alert", p)
+		return
+	}
+	s.renderCached(c, http.StatusOK, "alert", p, *a)
 }
 
 // homeData is the front page: the latest alerts under the two report buttons.
@@ -145,7 +150,7 @@ func (s *Site) showHome(c *gin.Context) {
 		return
 	}
 	p.Data = homeData{Alerts: alerts}
-	s.render(c, http.StatusOK, "home", p)
+	s.renderCached(c, http.StatusOK, "home", p, alerts)
 }
 
 func (s *Site) showAbout(c *gin.Context) {

@@ -60,6 +60,7 @@ type Site struct {
 	assets    *ui.Assets
 	sw        []byte            // the service worker with the asset list filled in
 	manifests map[string][]byte // the web app manifest, encoded once per language
+	rendered  *renderCache      // the alert and home pages as last rendered, for the surge
 }
 
 // pageNames are the templates, one per page; each is parsed with the layout.
@@ -89,7 +90,8 @@ func New(d Deps) (*Site, error) {
 	if d.SiteName == "" {
 		d.SiteName = "Heads Up"
 	}
-	s := &Site{deps: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{}}
+	s := &Site{deps: d, log: d.Logger, now: d.Now, pages: map[string]*template.Template{},
+		rendered: newRenderCache(maxRendered)}
 	var err error
 	if s.catalog, err = loadCatalog(); err != nil {
 		return nil, err
@@ -229,25 +231,40 @@ func (p *page) Areas(codes []string) string {
 // render writes a page through the layout. The template runs into a buffer first, so a
 // template error becomes a clean 500 rather than half a page.
 func (s *Site) render(c *gin.Context, status int, name string, p *page) {
+	body, ok := s.execute(c, name, p)
+	if !ok {
+		return
+	}
+	s.writePage(c, status, body, nil)
+}
+
+// execute runs a page's template into a buffer; on failure it has answered 500 already.
+func (s *Site) execute(c *gin.Context, name string, p *page) ([]byte, bool) {
 	var buf bytes.Buffer
 	t := s.pages[name]
 	if t == nil {
 		s.log.Error("no such page template", "page", name)
 		c.String(http.StatusInternalServerError, "internal error\n")
-		return
+		return nil, false
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 		c.String(http.StatusInternalServerError, "internal error\n")
-		return
+		return nil, false
 	}
+	return buf.Bytes(), true
+}
+
+// writePage sends a rendered page; gz is ui.Compress(body) when the caller kept it, or nil to
+// compress here if the client accepts gzip. Either way the headers and bytes are the same.
+func (s *Site) writePage(c *gin.Context, status int, body, gz []byte) {
 	h := c.Writer.Header()
 	h.Set("Vary", "Accept-Language, Accept-Encoding")
 	if h.Get("Cache-Control") == "" {
 		// Pages show live alerts and are per language; the browser may keep them but must ask.
 		h.Set("Cache-Control", "no-cache")
 	}
-	writeBody(c, status, "text/html; charset=utf-8", buf.Bytes())
+	ui.WriteCompressed(c.Writer, c.Request, status, "text/html; charset=utf-8", body, gz)
 }
 
 // fail shows the error page for err: a database outage is a 503 with Retry-After, anything
