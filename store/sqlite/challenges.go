@@ -9,7 +9,7 @@ import (
 // first insert win, so a solution is accepted once, across restarts and processes.
 func (s *Store) MarkSpent(ctx context.Context, challenge string, expires time.Time) (bool, error) {
 	var n int64
-	err := s.write(ctx, func(c conn) error {
+	err := s.writeUnsynced(ctx, func(c conn) error {
 		var err error
 		n, err = c.execN(ctx, `INSERT INTO spent_challenges (challenge, expires) VALUES (?, ?) ON CONFLICT (challenge) DO NOTHING`,
 			challenge, ms(expires))
