@@ -104,7 +104,9 @@ func (s *Store) CreateReport(ctx context.Context, r *report.Report) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(c conn) error {
+	// Reports arrive in bursts and each must be on disk before its receipt is shown: they
+	// share commits (commitGroup) rather than queue for one fsync each.
+	return s.writeGrouped(func(c conn) error {
 		_, err := c.exec(ctx, insertReport, args...)
 		return wrapf("create report", err)
 	})

@@ -61,6 +61,8 @@ type Store struct {
 	// runs, so that a test can explain each query the engine issues.
 	trace func(query string, args []any)
 
+	group commitGroup // concurrent report inserts sharing one commit
+
 	closeOnce sync.Once
 	closeErr  error
 }
