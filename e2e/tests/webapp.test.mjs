@@ -138,6 +138,10 @@ describe('public web app', () => {
     await waitForProof(page);
     await page.fill('#f-details', 'He pulled a knife and took the money back.');
     await Promise.all([page.waitForSelector('#error-summary'), page.click('button[type="submit"]')]);
+    // The script moves focus right after it renders the summary; on a loaded machine that is a
+    // moment later than the summary appearing.
+    await page.waitForFunction(() => document.activeElement && document.activeElement.id === 'error-summary', null, { timeout: 5_000 })
+      .catch(() => {});
     assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'error-summary');
     assert.match(await page.textContent('#error-summary'), /Date: Enter the date it happened/);
     assert.match(await page.textContent('#f-date-error'), /Enter the date it happened/);
