@@ -116,21 +116,6 @@ func segments(text string) ([]segment, int) {
 	return out, len(hints)
 }
 
-// redactHints replaces what may identify someone with a marker, so that the pre-filled alert
-// text is safe by default: a hurried moderator publishes "[phone removed]", not the reporter's
-// number, and puts back by hand only what identifies the aggressor.
-func redactHints(text string) string {
-	var b strings.Builder
-	pos := 0
-	for _, h := range report.Hints(text) {
-		b.WriteString(text[pos:h.Start])
-		b.WriteString("[" + h.Kind + " removed]")
-		pos = h.End
-	}
-	b.WriteString(text[pos:])
-	return b.String()
-}
-
 // rawFields lists every field of the report in form order with readable labels.
 func (s *server) rawFields(r *report.Report) ([]rawField, int) {
 	var kindFields any
@@ -212,37 +197,40 @@ func identifiers(r *report.Report) []identifierChoice {
 	return out
 }
 
-// defaultForm pre-fills the approval form: a title from the structured fields, the reporter's
-// words as the body for the moderator to edit, and defaults by kind.
-func (s *server) defaultForm(r *report.Report) approveForm {
+// defaultForm pre-fills the approval form in lang, the page's language: a title and a body
+// generated from the report's structured fields only, and defaults by kind. Nothing the reporter
+// wrote in their own words (details, location, follow-ups, distinguishing features) is
+// pre-filled: the page shows it beside the form, and quoting it is the moderator's deliberate
+// act, so accepting every default never publishes the reporter's account.
+func (s *server) defaultForm(lang string, r *report.Report) approveForm {
 	f := approveForm{Severity: report.SeverityWarning, Expires: fmtDay(s.now().Add(report.DefaultExpiry(r.Kind)))}
 	c := r.Common()
 	if c.Area != "" {
 		f.Areas = []string{c.Area}
 	}
-	f.Body = report.PlainText(redactHints(c.Details))
+	f.Body = report.AlertSummary(lang, r)
 	var what []string
 	switch {
 	case r.BadDate != nil:
 		for _, h := range r.BadDate.Harms {
-			what = append(what, strings.ToLower(report.OptionLabel("en", "harms", h)))
+			what = append(what, strings.ToLower(report.OptionLabel(lang, "harms", h)))
 			if slices.Contains([]string{"physical_violence", "sexual_assault", "weapon_threats", "drugged", "held_against_will"}, h) {
 				f.Severity = report.SeverityDanger
 			}
 		}
 	case r.DrugAlert != nil:
-		what = append(what, "sold as "+strings.ToLower(report.OptionLabel("en", "sold_as", r.DrugAlert.SoldAs)))
+		what = append(what, strings.ToLower(report.FieldLabel(lang, "sold_as")+" "+report.OptionLabel(lang, "sold_as", r.DrugAlert.SoldAs)))
 		for _, e := range r.DrugAlert.Effects {
 			if slices.Contains([]string{"overdose", "multiple_naloxone", "seizures"}, e) {
 				f.Severity = report.SeverityDanger
 			}
 		}
 	}
-	title := report.KindLabel("en", r.Kind)
+	title := report.KindLabel(lang, r.Kind)
 	if len(what) > 0 {
 		title += ": " + strings.Join(what, ", ")
 	}
-	if area := report.AreaName(s.areas, "en", c.Area); area != "" {
+	if area := report.AreaName(s.areas, lang, c.Area); area != "" {
 		title += " (" + area + ")"
 	}
 	if utf8.RuneCountInString(title) > report.MaxAlertTitle {
@@ -285,7 +273,8 @@ func (s *server) reportPage(c *gin.Context, status int, r *report.Report, adjust
 
 func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, error) {
 	now := s.now()
-	d := &reportData{Report: r, Form: s.defaultForm(r), Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{}}
+	lang := report.MatchLanguage(c.GetHeader("Accept-Language")) // the language render shows the page in
+	d := &reportData{Report: r, Form: s.defaultForm(lang, r), Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{}}
 	d.MinExpiry, d.MaxExpiry = expiryBounds(now)
 	if r.ClaimedBy != "" && r.ClaimedUntil.After(now) {
 		d.HeldBy, d.HeldUntil = r.ClaimedBy, r.ClaimedUntil

@@ -262,6 +262,9 @@ func decodeValue(f Field, raw json.RawMessage, areas []Area, now time.Time) (any
 	if f.Type != TypeText && f.Type != TypeTextarea {
 		max = 0 // an overlong date or code is simply not a date or an option; say that instead
 	}
+	if identifierField(f.Name) {
+		s = StripInvisible(s)
+	}
 	s, p := cleanText(s, f.Type == TypeTextarea, max)
 	if p.Code != "" {
 		return nil, p
@@ -286,10 +289,20 @@ func decodeValue(f Field, raw json.RawMessage, areas []Area, now time.Time) (any
 	return s, Problem{}
 }
 
+// identifierField reports whether a field holds identifiers (phone numbers, handles, a plate),
+// whose invisible characters are removed rather than refused: they come from copying and
+// pasting, and would otherwise keep the identifier from matching what /check is given.
+func identifierField(name string) bool {
+	return name == "phones" || name == "handles" || name == "plate"
+}
+
 func decodeItems(f Field, items []string) (any, Problem) {
 	out := make([]string, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for _, it := range items {
+		if identifierField(f.Name) {
+			it = StripInvisible(it)
+		}
 		s, p := cleanText(it, false, f.MaxLength)
 		if p.Code != "" {
 			return nil, p

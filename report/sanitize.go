@@ -190,7 +190,10 @@ const (
 )
 
 // NormalizeIdentifier brings a phone number, plate or email/handle into the one form under which
-// it is stored and looked up, so "(202) 555-0100" finds "+1 202 555 0100". Errors are
+// it is stored and looked up, so "(202) 555-0100" finds "+1 202 555 0100". It is the only
+// normaliser: intake's identifier choices, the moderator's approval and /check all call it.
+// Every type is first made canonical (invisible characters removed, NFKC; emails and handles
+// also case-folded), so a handle's NFD, full-width, upper-case and zero-width variants meet. Errors are
 // *ValidationError about the field "value" (or "type"), with messages in both languages.
 func NormalizeIdentifier(typ, value string) (string, error) {
 	bad := func(field, code string) error {
@@ -210,7 +213,7 @@ func NormalizeIdentifier(typ, value string) (string, error) {
 	if !utf8.ValidString(value) {
 		return "", bad("value", ProblemInvalidUTF8)
 	}
-	value = strings.TrimSpace(value)
+	value = canonicalText(value, typ == IdentifierEmail)
 	if value == "" {
 		return "", bad("value", ProblemRequired)
 	}
@@ -256,7 +259,7 @@ func NormalizeIdentifier(typ, value string) (string, error) {
 		}
 		return p, nil
 	case IdentifierEmail:
-		v := strings.ToLower(value)
+		v := value // case-folded by canonicalText
 		if !strings.Contains(v, "@") || strings.HasPrefix(v, "@") {
 			v = strings.TrimPrefix(v, "@") // "@name" is a handle; the @ is decoration
 		}
