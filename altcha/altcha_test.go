@@ -18,6 +18,20 @@ var testNow = time.Unix(1767225600, 0)
 
 var testKey = []byte("test-key-0123456789")
 
+// newSolved issues a challenge and solves it.
+func newSolved(t *testing.T, iss *Issuer) (Challenge, int64) {
+	t.Helper()
+	ch, err := iss.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, ok := Solve(ch)
+	if !ok {
+		t.Fatalf("challenge %+v has no solution in range", ch)
+	}
+	return ch, n
+}
+
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
 
 func testIssuer() *Issuer { return NewIssuer(testKey, 1000, 10*time.Minute, fixedClock(testNow)) }
@@ -68,13 +82,19 @@ func TestNewChallengeShape(t *testing.T) {
 		t.Errorf("expires = %v, %v; want %v", exp, ok, testNow.Add(DefaultTTL))
 	}
 	// The JSON the widget reads uses "maxnumber" in lower case.
-	b, _ := json.Marshal(ch)
+	b, err := json.Marshal(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []string{`"algorithm"`, `"challenge"`, `"maxnumber"`, `"salt"`, `"signature"`} {
 		if !strings.Contains(string(b), k) {
 			t.Errorf("challenge JSON %s lacks %s", b, k)
 		}
 	}
-	ch2, _ := iss.New()
+	ch2, err := iss.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	if ch2.Salt == ch.Salt || ch2.Challenge == ch.Challenge {
 		t.Error("two challenges share a salt or hash")
 	}
@@ -201,7 +221,21 @@ func TestVerifyErrors(t *testing.T) {
 	if forgedSalt == good.Salt {
 		t.Fatalf("test setup: salt %q", good.Salt)
 	}
-	rawJSON, _ := base64.StdEncoding.DecodeString(Payload(good, 77))
+	rawJSON, err := base64.StdEncoding.DecodeString(Payload(good, 77))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A genuine payload grown to exactly MaxPayloadLen with JSON whitespace: the limit is
+	// inclusive. 1,536 bytes encode to 2,048 base64 characters.
+	if MaxPayloadLen%4 != 0 || len(rawJSON) > MaxPayloadLen/4*3 {
+		t.Fatalf("test setup: MaxPayloadLen %d, payload of %d bytes", MaxPayloadLen, len(rawJSON))
+	}
+	atLimit := base64.StdEncoding.EncodeToString(append([]byte(strings.Repeat(" ", MaxPayloadLen/4*3-len(rawJSON))), rawJSON...))
+	if len(atLimit) != MaxPayloadLen {
+		t.Fatalf("test setup: payload of %d characters, want %d", len(atLimit), MaxPayloadLen)
+	}
+	// The secret number's range is inclusive at both ends (testIssuer's maximum is 1000).
+	atZero, atMax := iss.challengeFor(saltHex, 0, exp), iss.challengeFor(saltHex, 1000, exp)
 
 	tests := []struct {
 		name    string
@@ -214,6 +248,9 @@ func TestVerifyErrors(t *testing.T) {
 		{"valid url-safe base64", base64.URLEncoding.EncodeToString(rawJSON), nil},
 		{"valid surrounding whitespace", " " + Payload(good, 77) + "\n", nil},
 		{"valid at the expiry second", Payload(atExpiry, 77), nil},
+		{"valid at the length limit", atLimit, nil},
+		{"valid with number 0", Payload(atZero, 0), nil},
+		{"valid with the maximum number", Payload(atMax, 1000), nil},
 
 		{"empty", "", ErrMalformed},
 		{"too long", strings.Repeat("A", MaxPayloadLen+4), ErrMalformed},
@@ -290,8 +327,7 @@ func TestRedeem(t *testing.T) {
 	ctx := context.Background()
 	store := &memStore{}
 	iss := testIssuer()
-	ch, _ := iss.New()
-	n, _ := Solve(ch)
+	ch, n := newSolved(t, iss)
 	p := Payload(ch, n)
 
 	if err := iss.Redeem(ctx, store, p); err != nil {
@@ -310,7 +346,10 @@ func TestRedeem(t *testing.T) {
 		t.Fatalf("Redeem in another process = %v, want ErrReplayed", err)
 	}
 	// The same solution re-encoded is the same challenge.
-	raw, _ := base64.StdEncoding.DecodeString(p)
+	raw, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := iss.Redeem(ctx, store, base64.RawURLEncoding.EncodeToString(raw)); !errors.Is(err, ErrReplayed) {
 		t.Fatalf("re-encoded replay = %v, want ErrReplayed", err)
 	}
@@ -319,10 +358,9 @@ func TestRedeem(t *testing.T) {
 		t.Fatalf("Redeem(wrong) = %v", err)
 	}
 	// A store failure is a server fault, distinguishable from a bad proof.
-	ch2, _ := iss.New()
-	n2, _ := Solve(ch2)
+	ch2, n2 := newSolved(t, iss)
 	boom := errors.New("database down")
-	err := iss.Redeem(ctx, &memStore{err: boom}, Payload(ch2, n2))
+	err = iss.Redeem(ctx, &memStore{err: boom}, Payload(ch2, n2))
 	if !errors.Is(err, boom) {
 		t.Fatalf("Redeem with failing store = %v", err)
 	}
@@ -336,8 +374,7 @@ func TestRedeem(t *testing.T) {
 func TestRedeemConcurrentOnlyOnce(t *testing.T) {
 	store := &memStore{}
 	iss := testIssuer()
-	ch, _ := iss.New()
-	n, _ := Solve(ch)
+	ch, n := newSolved(t, iss)
 	p := Payload(ch, n)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
@@ -372,12 +409,63 @@ func TestNewIssuerRejectsShortKey(t *testing.T) {
 	NewIssuer([]byte("0123456789abcde"), 0, 0, nil)
 }
 
+func TestNewIssuerAcceptsSixteenByteKey(t *testing.T) {
+	defer func() {
+		if r := recover(); r != nil {
+			t.Errorf("NewIssuer with a 16-byte key panicked: %v", r)
+		}
+	}()
+	NewIssuer([]byte("0123456789abcdef"), 0, 0, nil)
+}
+
+// TestParseSaltShape pins the salt grammar at its edges: 24 to 64 lower-case hex digits, then
+// "?expires=", then 1 to 12 decimal digits without a leading zero or a sign, then "&".
+func TestParseSaltShape(t *testing.T) {
+	hex := func(n int) string { return strings.Repeat("a", n) }
+	for salt, want := range map[string]bool{
+		hex(24) + "?expires=1767225900&":    true,
+		hex(64) + "?expires=1767225900&":    true,
+		hex(23) + "?expires=1767225900&":    false,
+		hex(65) + "?expires=1767225900&":    false,
+		hex(32) + "?expires=0&":             true,
+		hex(32) + "?expires=9&":             true,
+		hex(32) + "?expires=999999999999&":  true,
+		hex(32) + "?expires=100000000000&":  true,
+		hex(32) + "?expires=1000000000000&": false,
+		hex(32) + "?expires=&":              false,
+		hex(32) + "?expires=05&":            false,
+		hex(32) + "?expires=00&":            false,
+		hex(32) + "?expires=+5&":            false,
+		hex(32) + "?expires=-5&":            false,
+		hex(32) + "?expires=5a&":            false,
+		hex(32) + "?expires=5/&":            false,
+		hex(32) + "?expires=5:&":            false,
+		hex(31) + "A?expires=5&":            false,
+		hex(32) + "?expires=5":              false,
+		hex(32) + "?expire=5&":              false,
+		hex(32) + "expires=5&":              false,
+	} {
+		if _, got := parseSalt(salt); got != want {
+			t.Errorf("parseSalt(%q) ok = %v, want %v", salt, got, want)
+		}
+	}
+	if exp, ok := parseSalt(hex(32) + "?expires=1767225900&"); !ok || !exp.Equal(time.Unix(1767225900, 0)) {
+		t.Errorf("parseSalt expiry = %v, %v", exp, ok)
+	}
+}
+
 func TestIssuerCopiesKey(t *testing.T) {
 	key := []byte("mutable-key-0123456789")
 	iss := NewIssuer(key, 10, time.Minute, fixedClock(testNow))
-	ch, _ := iss.New()
+	ch, err := iss.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	key[0] ^= 0xff
-	n, _ := Solve(ch)
+	n, ok := Solve(ch)
+	if !ok {
+		t.Fatal("unsolvable")
+	}
 	if _, err := iss.Verify(Payload(ch, n)); err != nil {
 		t.Errorf("Verify after caller changed its key slice = %v", err)
 	}

@@ -103,7 +103,10 @@ func independentCheck(payload string, sol Solution) string {
 	if sm == nil {
 		return "salt shape"
 	}
-	exp, _ := strconv.ParseInt(sm[1], 10, 64)
+	exp, err := strconv.ParseInt(sm[1], 10, 64)
+	if err != nil {
+		return "expiry " + err.Error()
+	}
 	if fuzzNow.Unix() > exp {
 		return "expired"
 	}

@@ -112,7 +112,10 @@ func TestUnverifiedReportsAreAcceptedAndLimited(t *testing.T) {
 		if w.Code != 201 {
 			t.Fatalf("report %d without proof: %d %s", i, w.Code, w.Body)
 		}
-		r, _ := ts.store.Report(context.Background(), decodeJSON[Receipt](t, w).ID)
+		r, err := ts.store.Report(context.Background(), decodeJSON[Receipt](t, w).ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if r.Verified {
 			t.Fatal("report without proof marked verified")
 		}

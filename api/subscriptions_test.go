@@ -144,7 +144,10 @@ func testSubscribeChangeAndStop(t *testing.T, ts *testServer) {
 	if w := ts.request(t, "PUT", path, change, auth...); w.Code != 200 {
 		t.Fatalf("change: %d %s", w.Code, w.Body)
 	}
-	sub, _ = ts.store.Subscription(ctx, created.ID)
+	sub, err = ts.store.Subscription(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if sub.Discreet || sub.Lang != "en" || sub.MinRank != 3 || sub.Kinds[0] != report.BadDate || sub.Endpoint != fcmEndpoint {
 		t.Errorf("after change: %+v", sub)
 	}
@@ -166,7 +169,10 @@ func testSubscribeChangeAndStop(t *testing.T, ts *testServer) {
 func TestSubscriptionValidation(t *testing.T) {
 	ts := newPushTestServer(t)
 	p, a := browserKeys(t)
-	raw, _ := base64.RawURLEncoding.DecodeString(p)
+	raw, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil {
+		t.Fatal(err)
+	}
 	offCurve := append([]byte{4}, make([]byte, 64)...)
 	offCurve[64] = 1
 	compressed := append([]byte{2 + raw[64]&1}, raw[1:33]...)

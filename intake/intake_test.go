@@ -81,7 +81,9 @@ func TestReporterFollowsAndWithdrawsWithTheReceipt(t *testing.T) {
 	if err := in.AddFollowup(ctx, rec.Code, ""); !errors.As(err, &ve) {
 		t.Errorf("empty follow-up: %v, want a field error", err)
 	}
-	if st, _ := in.Status(ctx, rec.Code); st.Followups != 1 {
+	if st, err := in.Status(ctx, rec.Code); err != nil {
+		t.Fatal(err)
+	} else if st.Followups != 1 {
 		t.Errorf("follow-ups %d, want 1", st.Followups)
 	}
 	if err := in.Withdraw(ctx, rec.Code); err != nil {
@@ -209,5 +211,61 @@ func TestCursorRoundTrip(t *testing.T) {
 		if _, _, ok := intake.DecodeCursor(bad); ok {
 			t.Errorf("cursor %q accepted", bad)
 		}
+	}
+}
+
+// A receipt points to an alert only when its report became one or was counted in one: a
+// rejected report never links to an alert, whatever the record holds.
+func TestStatusLinksAnAlertOnlyForApprovedOrMergedReports(t *testing.T) {
+	ctx := context.Background()
+	for status, link := range map[report.Status]bool{
+		report.StatusApproved: true, report.StatusMerged: true, report.StatusRejected: false,
+	} {
+		in := newService(t)
+		rec, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := in.Store.DecideReport(ctx, rec.ID, "sam", store.Decision{Status: status, AlertID: "alert-1"}); err != nil {
+			t.Fatal(err)
+		}
+		st, err := in.Status(ctx, rec.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := st.AlertID == "alert-1"; got != link || (!link && st.AlertID != "") {
+			t.Errorf("%s report: receipt links alert %q, want a link: %v", status, st.AlertID, link)
+		}
+	}
+}
+
+// Retry-After is the wait rounded up to whole seconds and never 0, so a client that waits
+// what it is told is not refused again.
+func TestRateLimitedErrorSecondsRoundsUp(t *testing.T) {
+	for retry, want := range map[time.Duration]int{
+		0: 1, time.Nanosecond: 1, time.Second: 1, time.Second + time.Nanosecond: 2,
+		2500 * time.Millisecond: 3, 3 * time.Second: 3, time.Hour: 3600,
+	} {
+		if got := (&intake.RateLimitedError{Retry: retry}).Seconds(); got != want {
+			t.Errorf("Seconds() for %v = %d, want %d", retry, got, want)
+		}
+	}
+}
+
+// unavailableSpent is a store whose spent-challenge record is down.
+type unavailableSpent struct{ store.Store }
+
+func (unavailableSpent) MarkSpent(context.Context, string, time.Time) (bool, error) {
+	return false, store.ErrUnavailable
+}
+
+// A database outage while redeeming the proof of work is a server fault (503), not the
+// reporter's bad proof.
+func TestSubmitWithTheSpentRecordDownIsUnavailable(t *testing.T) {
+	in := newService(t)
+	in.Store = unavailableSpent{in.Store}
+	_, err := in.Submit(context.Background(), "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: proof(t, in)})
+	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, intake.ErrBadProof) {
+		t.Fatalf("Submit = %v, want store.ErrUnavailable", err)
 	}
 }

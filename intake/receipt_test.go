@@ -26,6 +26,18 @@ func TestReceiptCodes(t *testing.T) {
 			t.Fatalf("typed %q normalises to %q %v", typed, got, ok)
 		}
 	}
+	// I, like L, is read as 1; and up to 64 characters of spacing are tolerated, not more.
+	canon := "K7QM3X9PA2B4C6D8E0F1G3H5"
+	if got, ok := normalizeReceipt("k7qm 3x9p a2b4 c6d8 eOfi g3h5"); !ok || got != canon {
+		t.Errorf("lookalikes normalise to %q %v, want %s", got, ok, canon)
+	}
+	padded := canon + strings.Repeat(" ", 64-len(canon))
+	if got, ok := normalizeReceipt(padded); !ok || got != canon {
+		t.Errorf("a 64-character code normalises to %q %v, want %s", got, ok, canon)
+	}
+	if _, ok := normalizeReceipt(padded + " "); ok {
+		t.Error("a 65-character code was accepted")
+	}
 	for _, bad := range []string{"", "ABC", strings.Repeat("A", 25), "AAAA-AAAA-AAAA-AAAA-AAAA-AAAU", "ÅAAA-AAAA-AAAA-AAAA-AAAA-AAAA"} {
 		if _, ok := normalizeReceipt(bad); ok {
 			t.Errorf("%q accepted", bad)
@@ -49,7 +61,7 @@ func FuzzReceiptHash(f *testing.F) {
 		if !ok2 || len(canon) != receiptChars || !utf8.ValidString(canon) {
 			t.Fatalf("hashed %q but its canonical form is %q %v", code, canon, ok2)
 		}
-		if h2, _ := key.Hash(canon); h2 != h {
+		if h2, ok := key.Hash(canon); !ok || h2 != h {
 			t.Fatalf("%q and its canonical form %q hash differently", code, canon)
 		}
 	})

@@ -2,6 +2,7 @@ package moderation_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
 )
 
 // access is who may call a route.
@@ -364,7 +367,9 @@ func TestCrossOriginPostRefused(t *testing.T) {
 			t.Errorf("cross-origin post with %v = %d, want 403", hdr, w.Code)
 		}
 	}
-	if got, _ := h.store.Report(context.Background(), r.ID); got.Status != report.StatusPending {
+	if got, err := h.store.Report(context.Background(), r.ID); err != nil {
+		t.Fatal(err)
+	} else if got.Status != report.StatusPending {
 		t.Fatalf("a cross-origin post changed the report: %s", got.Status)
 	}
 	if w := h.do("POST", "/moderation/login", url.Values{"name": {"ana"}}, "", "Sec-Fetch-Site", "cross-site"); w.Code != http.StatusForbidden {
@@ -381,7 +386,10 @@ func TestDisabledAccountLosesSessions(t *testing.T) {
 	h := newHarness(t)
 	adm := h.signUp("ad", "admin")
 	mod := h.signUp("mo", "moderator")
-	m, _ := h.store.ModeratorByName(context.Background(), "mo")
+	m, err := h.store.ModeratorByName(context.Background(), "mo")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w := h.do("POST", "/moderation/admin/accounts/"+m.ID+"/disable", url.Values{}, adm.cookie); w.Code != http.StatusSeeOther {
 		t.Fatalf("disable: %d", w.Code)
 	}
@@ -406,8 +414,92 @@ func TestDisabledAccountLosesSessions(t *testing.T) {
 		t.Fatalf("sign-in after reset goes to %q", w.Header().Get("Location"))
 	}
 	// Admins cannot lock themselves out from the page.
-	me, _ := h.store.ModeratorByName(context.Background(), "ad")
+	me, err := h.store.ModeratorByName(context.Background(), "ad")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if w := h.do("POST", "/moderation/admin/accounts/"+me.ID+"/disable", url.Values{}, adm.cookie); w.Code != http.StatusConflict {
 		t.Fatalf("self-disable: %d", w.Code)
+	}
+}
+
+// Signing in ends the sessions the browser already had (session fixation): the full session
+// whose cookie it still sent, and then the half-signed-in session of the password step.
+func TestSignInEndsTheBrowsersEarlierSessions(t *testing.T) {
+	h := newHarness(t)
+	a := h.signUp("ana", "moderator")
+	old := a.cookie
+	h.clock.Advance(30 * time.Second)
+	w := h.do("POST", "/moderation/login", url.Values{"name": {a.name}, "password": {a.password}}, old)
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/login/totp" || sessionCookie(w) == nil {
+		t.Fatalf("password step: %d %s", w.Code, w.Header().Get("Location"))
+	}
+	partial := sessionCookie(w).Value
+	if partial == old {
+		t.Fatal("the password step kept the browser's token")
+	}
+	if w := h.do("GET", "/moderation/queue", nil, old); w.Code == http.StatusOK {
+		t.Fatal("the earlier full session still works after a new sign-in")
+	}
+	if w := h.do("GET", "/moderation/login/totp", nil, partial); w.Code != http.StatusOK {
+		t.Fatalf("the password step's session does not reach the code step: %d", w.Code)
+	}
+	w = h.do("POST", "/moderation/login/totp", url.Values{"code": {h.code(a)}}, partial)
+	if w.Code != http.StatusSeeOther || sessionCookie(w) == nil {
+		t.Fatalf("code step: %d", w.Code)
+	}
+	full := sessionCookie(w).Value
+	if w := h.do("GET", "/moderation/login/totp", nil, partial); w.Code == http.StatusOK {
+		t.Fatal("the password step's session still works after the code step")
+	}
+	if w := h.do("GET", "/moderation/queue", nil, full); w.Code != http.StatusOK {
+		t.Fatalf("the new full session: %d", w.Code)
+	}
+}
+
+// The first password change refuses two different passwords and the one-time password itself.
+func TestPasswordChangeRefusesAMismatchAndTheOneTimePassword(t *testing.T) {
+	h := newHarness(t)
+	otp, err := h.accounts.Add(context.Background(), "test", "ben", "moderator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := h.do("POST", "/moderation/login", url.Values{"name": {"ben"}, "password": {otp}}, "")
+	if w.Code != http.StatusSeeOther || sessionCookie(w) == nil {
+		t.Fatalf("sign-in with the one-time password: %d", w.Code)
+	}
+	partial := sessionCookie(w).Value
+	for name, form := range map[string]url.Values{
+		"mismatch":          {"password": {"violet kettle harbour 42"}, "confirm": {"violet kettle harbour 43"}},
+		"one-time password": {"password": {otp}, "confirm": {otp}},
+	} {
+		if w := h.do("POST", "/moderation/login/password", form, partial); w.Code != http.StatusBadRequest {
+			t.Errorf("%s: %d %s, want 400", name, w.Code, w.Header().Get("Location"))
+		}
+	}
+	w = h.do("POST", "/moderation/login/password", url.Values{"password": {"violet kettle harbour 42"}, "confirm": {"violet kettle harbour 42"}}, partial)
+	if w.Code != http.StatusSeeOther {
+		t.Fatalf("a good change: %d", w.Code)
+	}
+}
+
+// totpSecretDown is a database that cannot store an enrolment secret.
+type totpSecretDown struct{ store.Store }
+
+func (totpSecretDown) SetTOTPSecret(context.Context, string, string) error {
+	return errors.New("database write failed")
+}
+
+// When the secret a first sign-in is to enrol cannot be stored, the sign-in fails as a server
+// error: no half-signed-in session is started on a secret the database never saw.
+func TestFirstSignInFailsWhenTheSecretCannotBeStored(t *testing.T) {
+	h := newHarnessOn(t, totpSecretDown{storetest.New(t)})
+	otp, err := h.accounts.Add(context.Background(), "test", "cy", "moderator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := h.do("POST", "/moderation/login", url.Values{"name": {"cy"}, "password": {otp}}, "")
+	if w.Code < 500 || sessionCookie(w) != nil {
+		t.Fatalf("sign-in with the secret unsaved: %d, cookie %v", w.Code, sessionCookie(w))
 	}
 }

@@ -52,7 +52,10 @@ func TestCatalog(t *testing.T) {
 		groups[k[:strings.IndexByte(k, '.')]] = true
 	}
 	literal := regexp.MustCompile(`"([a-z_]+)\.([a-z_.]+)"`)
-	files, _ := filepath.Glob("*.go")
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no Go files to read (%v)", err)
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -30,7 +30,9 @@ func TestQueueAndReportPage(t *testing.T) {
 	drug := &report.Report{ID: report.NewID(), ReceiptHash: report.NewID(), Kind: report.DrugAlert, Status: report.StatusPending,
 		SubmittedDay: report.Day(h.clock.Now()), Verified: true,
 		DrugAlert: &report.DrugAlertFields{Common: report.Common{Date: "2026-03-09", Area: "ward-1", Details: "blue pills"}, SoldAs: "pressed_oxy"}}
-	_ = h.store.CreateReport(context.Background(), drug)
+	if err := h.store.CreateReport(context.Background(), drug); err != nil {
+		t.Fatal(err)
+	}
 
 	w := h.do("GET", "/moderation/queue", nil, ana.cookie)
 	body := w.Body.String()
@@ -70,8 +72,8 @@ func TestQueueAndReportPage(t *testing.T) {
 		"phone number: (202) 555-0147",
 		"plate: ABC 1234",
 		`value="Bad date: physical violence, robbery or theft (Ward 6)"`,
-		// The pre-filled alert text has the marked passages taken out.
-		`>Call me at [phone removed], my name is [name removed]. He drove off on [address removed].</textarea>`,
+		// The pre-filled alert text is made from the answers, not the reporter's words.
+		`>What they did: Physical violence, Robbery or theft</textarea>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report page lacks %s", want)
@@ -134,11 +136,17 @@ func testApprovePublishesAlertAndDelivery(t *testing.T, h *harness) {
 	if len(alert.Identifiers) != 2 || alert.Identifiers[0] != want[0] || alert.Identifiers[1] != want[1] {
 		t.Fatalf("identifiers = %+v, want %+v", alert.Identifiers, want)
 	}
-	got, _ := h.store.Report(ctx, r.ID)
+	got, err := h.store.Report(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Status != report.StatusApproved || got.AlertID != id || got.DecidedAt.IsZero() || got.Note == "" {
 		t.Fatalf("report after approval = %+v", got)
 	}
-	ds, _ := h.store.DeliveriesForAlert(ctx, id)
+	ds, err := h.store.DeliveriesForAlert(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(ds) != 1 || ds[0].AlertVersion != 1 || ds[0].Retraction {
 		t.Fatalf("deliveries = %+v", ds)
 	}
@@ -183,7 +191,10 @@ func testRejectAndMerge(t *testing.T, h *harness) {
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("reject = %d", w.Code)
 	}
-	got, _ := h.store.Report(ctx, r.ID)
+	got, err := h.store.Report(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Status != report.StatusRejected || got.Note != "We need the date." {
 		t.Fatalf("rejected report = %+v", got)
 	}
@@ -197,8 +208,14 @@ func testRejectAndMerge(t *testing.T, h *harness) {
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("merge = %d %s", w.Code, w.Body)
 	}
-	al, _ := h.store.Alert(ctx, target)
-	rep, _ := h.store.Report(ctx, second.ID)
+	al, err := h.store.Alert(ctx, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := h.store.Report(ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if al.ReportCount != 2 || len(al.Areas) != 2 || rep.Status != report.StatusMerged || rep.AlertID != target {
 		t.Fatalf("after merge: alert %+v report %+v", al, rep)
 	}
@@ -240,8 +257,14 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	edit.Set("version", "2")
 	edit.Del("repush")
 	_ = h.do("POST", "/moderation/alerts/"+id+"/edit", edit, a.cookie)
-	al, _ := h.store.Alert(ctx, id)
-	ds, _ := h.store.DeliveriesForAlert(ctx, id)
+	al, err := h.store.Alert(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := h.store.DeliveriesForAlert(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if al.Version != 3 || al.Title != "Alert, updated" || len(ds) != 2 {
 		t.Fatalf("after edits: version %d, %d deliveries", al.Version, len(ds))
 	}
@@ -249,7 +272,9 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	if w := h.do("POST", "/moderation/alerts/"+id+"/extend", url.Values{"expires": {"2026-08-01"}}, a.cookie); w.Code != http.StatusSeeOther {
 		t.Fatalf("extend = %d", w.Code)
 	}
-	if al, _ = h.store.Alert(ctx, id); !al.Expires.Equal(time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC)) || al.Version != 3 {
+	if al, err = h.store.Alert(ctx, id); err != nil {
+		t.Fatal(err)
+	} else if !al.Expires.Equal(time.Date(2026, 8, 2, 0, 0, 0, 0, time.UTC)) || al.Version != 3 {
 		t.Fatalf("after extend: %+v", al)
 	}
 
@@ -258,14 +283,22 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "Yes, retract it") {
 		t.Fatalf("confirmation: %d", w.Code)
 	}
-	if al, _ = h.store.Alert(ctx, id); al.Status != report.AlertPublished {
+	if al, err = h.store.Alert(ctx, id); err != nil {
+		t.Fatal(err)
+	} else if al.Status != report.AlertPublished {
 		t.Fatal("the confirmation page retracted")
 	}
 	if w := h.do("POST", "/moderation/alerts/"+id+"/retract", url.Values{}, a.cookie); w.Code != http.StatusSeeOther {
 		t.Fatalf("retract = %d", w.Code)
 	}
-	al, _ = h.store.Alert(ctx, id)
-	ds, _ = h.store.DeliveriesForAlert(ctx, id)
+	al, err = h.store.Alert(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err = h.store.DeliveriesForAlert(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var retraction bool
 	for _, d := range ds {
 		retraction = retraction || (d.Retraction && d.AlertVersion == al.Version)
@@ -276,7 +309,10 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	if w := h.do("GET", "/moderation/alerts?list=retracted", nil, a.cookie); !strings.Contains(w.Body.String(), id) {
 		t.Fatal("retracted list lacks the alert")
 	}
-	log, _ := h.store.AuditLog(ctx, store.AuditFilter{})
+	log, err := h.store.AuditLog(ctx, store.AuditFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	actions := map[string]int{}
 	for _, e := range log {
 		actions[e.Action]++
@@ -446,7 +482,10 @@ func TestPurger(t *testing.T) {
 	if err != nil || res.Reports != 1 || res.Sessions == 0 {
 		t.Fatalf("purge after retention: %+v %v", res, err)
 	}
-	got, _ := h.store.Report(ctx, r.ID)
+	got, err := h.store.Report(ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if !got.Purged || got.BadDate != nil || got.Status != report.StatusApproved || got.AlertID == "" {
 		t.Fatalf("purged report = %+v", got)
 	}

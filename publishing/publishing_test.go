@@ -103,7 +103,10 @@ func (e *env) deliveries(alertID string) []store.Delivery {
 func TestApprovePublishesQueuesAuditsAndWakes(t *testing.T) {
 	e := newEnv(t)
 	r := e.badDate()
-	norm, _ := report.NormalizeIdentifier(report.IdentifierPhone, "(202) 555-0147")
+	norm, err := report.NormalizeIdentifier(report.IdentifierPhone, "(202) 555-0147")
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := e.pub.Approve(e.ctx, "sam", r, change(), []publishing.Identifier{{Type: report.IdentifierPhone, Value: norm, Checkable: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -119,7 +122,10 @@ func TestApprovePublishesQueuesAuditsAndWakes(t *testing.T) {
 	if err != nil || len(found) != 1 {
 		t.Errorf("the checkable number does not find the alert: %v, %v", found, err)
 	}
-	got, _ := e.store.Report(e.ctx, r.ID)
+	got, err := e.store.Report(e.ctx, r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Status != report.StatusApproved || got.AlertID != a.ID || got.Note != publishing.NoteApproved {
 		t.Errorf("report after approval: %s %q %q", got.Status, got.AlertID, got.Note)
 	}
@@ -156,7 +162,9 @@ func TestDecisionsLostToOthersChangeNothing(t *testing.T) {
 	if err := e.pub.Reject(e.ctx, "sam", withdrawn.ID, "insufficient", "x"); !errors.Is(err, publishing.ErrNotFound) {
 		t.Errorf("reject a withdrawn report: %v, want ErrNotFound", err)
 	}
-	if n, _ := e.store.CountPublishedAlerts(e.ctx); n != 0 {
+	if n, err := e.store.CountPublishedAlerts(e.ctx); err != nil {
+		t.Fatal(err)
+	} else if n != 0 {
 		t.Errorf("%d alerts published by refused approvals", n)
 	}
 	if e.audited(publishing.ActionReject, decided.ID) != 1 || e.audited(publishing.ActionApprove, decided.ID) != 0 {
@@ -193,7 +201,10 @@ func TestMergeCountsTheReportInAnAlertOfItsKind(t *testing.T) {
 	if merged.ReportCount != 2 || len(merged.Areas) != 2 {
 		t.Errorf("merged alert: %d reports, areas %v; want 2 and ward-7 added", merged.ReportCount, merged.Areas)
 	}
-	got, _ := e.store.Report(e.ctx, second.ID)
+	got, err := e.store.Report(e.ctx, second.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.Status != report.StatusMerged || got.AlertID != a.ID || got.Note != publishing.NoteMerged {
 		t.Errorf("report after merge: %s %q %q", got.Status, got.AlertID, got.Note)
 	}
@@ -211,7 +222,9 @@ func TestMergeCountsTheReportInAnAlertOfItsKind(t *testing.T) {
 	if _, err := e.pub.Merge(e.ctx, "sam", third, a.ID, false); !errors.Is(err, publishing.ErrNotMergeable) {
 		t.Errorf("merge into a retracted alert: %v, want ErrNotMergeable", err)
 	}
-	if got, _ := e.store.Report(e.ctx, third.ID); got.Status != report.StatusPending {
+	if got, err := e.store.Report(e.ctx, third.ID); err != nil {
+		t.Fatal(err)
+	} else if got.Status != report.StatusPending {
 		t.Errorf("report after a refused merge: %s", got.Status)
 	}
 }

@@ -156,8 +156,14 @@ func TestHostNoLongerAllowedIsRefused(t *testing.T) {
 	}
 
 	// The operator narrows HEADSUP_PUSH_INSECURE_HOSTS to the https service's host:port.
-	keptURL, _ := url.Parse(e.fake.URL())
-	droppedURL, _ := url.Parse(dropped.URL())
+	keptURL, err := url.Parse(e.fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	droppedURL, err := url.Parse(dropped.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(e.fake.Certificate())
 	client := NewHTTPClient(&tls.Config{RootCAs: pool})

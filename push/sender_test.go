@@ -114,7 +114,10 @@ func TestSenderDeliversVerifiedDecryptableMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body, _ := io.ReadAll(resp.Body)
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusCreated {
 			t.Fatalf("push %d: %d %s", i, resp.StatusCode, body)
@@ -145,7 +148,9 @@ func TestVAPIDTokenReusedThenRenewed(t *testing.T) {
 		t.Fatal(err)
 	}
 	now = now.Add(vapidRenewAfter - time.Second)
-	if again, _ := s.authorization(fake.URL()); again != first {
+	if again, err := s.authorization(fake.URL()); err != nil {
+		t.Fatal(err)
+	} else if again != first {
 		t.Fatal("the token was signed again within its renewal period")
 	}
 	claims := tokenClaims(t, first)
@@ -155,13 +160,19 @@ func TestVAPIDTokenReusedThenRenewed(t *testing.T) {
 	if left := time.Unix(claims.Exp, 0).Sub(now); left < 10*time.Hour || left > 24*time.Hour {
 		t.Fatalf("token valid for %v more when it is still used; want 10 h..24 h", left)
 	}
-	other, _ := s.authorization("https://fcm.googleapis.com")
+	other, err := s.authorization("https://fcm.googleapis.com")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if tokenClaims(t, other).Aud != "https://fcm.googleapis.com" {
 		t.Fatal("another push service got a token for the wrong audience")
 	}
 
 	now = now.Add(2 * time.Second)
-	renewed, _ := s.authorization(fake.URL())
+	renewed, err := s.authorization(fake.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
 	if renewed == first {
 		t.Fatal("the token was not renewed after an hour")
 	}

@@ -43,7 +43,9 @@ func TestAssetsServeHashedNamesOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := io.ReadAll(zr); string(b) != css {
+	if b, err := io.ReadAll(zr); err != nil {
+		t.Fatal(err)
+	} else if string(b) != css {
 		t.Errorf("gzipped body differs")
 	}
 	if w := serve(name, ""); w.Body.String() != css || w.Header().Get("Content-Encoding") != "" {

@@ -336,7 +336,10 @@ func solve(t *testing.T, ch altcha.Challenge) string {
 	for n := int64(0); n <= ch.MaxNumber; n++ {
 		sum := sha256.Sum256([]byte(ch.Salt + strconv.FormatInt(n, 10)))
 		if hex.EncodeToString(sum[:]) == ch.Challenge {
-			b, _ := json.Marshal(map[string]any{"algorithm": ch.Algorithm, "challenge": ch.Challenge, "number": n, "salt": ch.Salt, "signature": ch.Signature})
+			b, err := json.Marshal(map[string]any{"algorithm": ch.Algorithm, "challenge": ch.Challenge, "number": n, "salt": ch.Salt, "signature": ch.Signature})
+			if err != nil {
+				t.Fatal(err)
+			}
 			return base64.StdEncoding.EncodeToString(b)
 		}
 	}
@@ -459,7 +462,10 @@ func publish(t *testing.T, s store.Store, a report.Alert) report.Alert {
 
 func TestAlertsFeedSheetAndCheck(t *testing.T) {
 	ts := newTestSite(t)
-	phone, _ := report.NormalizeIdentifier(report.IdentifierPhone, "(202) 555-0100")
+	phone, err := report.NormalizeIdentifier(report.IdentifierPhone, "(202) 555-0100")
+	if err != nil {
+		t.Fatal(err)
+	}
 	bad := publish(t, ts.store, report.Alert{
 		Kind: report.BadDate, Title: "Man in a silver sedan robbing workers", Body: "Pays, then takes the money back at knifepoint.",
 		Areas: []string{"ward-6", "ward-7"}, TimeBand: "night",

@@ -88,11 +88,17 @@ func BenchmarkReportIntake(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n, _ := altcha.Solve(ch)
-		bodies[i], _ = json.Marshal(map[string]any{"kind": "drug_alert", "altcha": altcha.Payload(ch, n), "fields": map[string]any{
+		n, ok := altcha.Solve(ch)
+		if !ok {
+			b.Fatal("unsolvable proof of work")
+		}
+		bodies[i], err = json.Marshal(map[string]any{"kind": "drug_alert", "altcha": altcha.Payload(ch, n), "fields": map[string]any{
 			"date": day, "area": "ward-6", "details": "Blue pills sold as oxy; two overdoses near the station.", "sold_as": "pressed_oxy",
 			"routes": []string{"swallowed"}, "effects": []string{"overdose"}, "fentanyl_strip": "positive",
 		}})
+		if err != nil {
+			b.Fatal(err)
+		}
 	}
 	const clients = 50
 	b.ResetTimer()

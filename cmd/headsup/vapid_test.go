@@ -40,7 +40,10 @@ func TestVAPIDKeyIsGeneratedOnceAndKept(t *testing.T) {
 	if got, err := vapid(); err != nil || got != keys.Public {
 		t.Fatalf("with configured keys printed %q (%v)", got, err)
 	}
-	other, _ := push.GenerateVAPIDKeys()
+	other, err := push.GenerateVAPIDKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
 	env["HEADSUP_VAPID_PUBLIC_KEY"] = other.Public
 	var ue *usageError
 	if _, err := vapid(); !errors.As(err, &ue) || strings.Contains(err.Error(), keys.Private) {

@@ -459,7 +459,10 @@ func TestPlainHTTPAndHTTP1(t *testing.T) {
 	h.Set("TTL", "1")
 	h.Set("Content-Encoding", "aes128gcm")
 	h.Set("Authorization", sg.header(t, goodClaims(srv)))
-	req, _ := http.NewRequest("POST", srv.Subscription(0).Endpoint, strings.NewReader(string(encryptFor(t, srv.Subscription(0), []byte("h1")))))
+	req, err := http.NewRequest("POST", srv.Subscription(0).Endpoint, strings.NewReader(string(encryptFor(t, srv.Subscription(0), []byte("h1")))))
+	if err != nil {
+		t.Fatal(err)
+	}
 	req.Header = h
 	resp, err := h1.Do(req)
 	if err != nil {

@@ -367,8 +367,8 @@ func workload(t *testing.T, s *Store) {
 	if _, held, err := s.ClaimReport(ctx, "r1", "ann", time.Minute); !held || err != nil {
 		t.Fatalf("claim: %v %v", held, err)
 	}
-	if _, held, _ := s.ClaimReport(ctx, "r1", "bob", time.Minute); held {
-		t.Fatal("bob claimed ann's report")
+	if _, held, err := s.ClaimReport(ctx, "r1", "bob", time.Minute); held || err != nil {
+		t.Fatalf("bob claimed ann's report: %v %v", held, err)
 	}
 	must(s.ReleaseClaim(ctx, "r1", "ann"))
 	must(s.ApproveReport(ctx, "r1", "ann", newAlert("a1"), store.Decision{Status: report.StatusApproved, AlertID: "a1"}, entry("e1")))

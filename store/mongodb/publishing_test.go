@@ -57,9 +57,18 @@ func TestApproveRace(t *testing.T) {
 	if err != nil || r.Status != report.StatusApproved || r.AlertID != fmt.Sprintf("a%d", won) || r.ClaimedBy != "" {
 		t.Fatalf("report after approval: %+v %v", r, err)
 	}
-	alerts, _ := s.DumpCollection(ctx, store.ColAlerts)
-	deliveries, _ := s.DumpCollection(ctx, store.ColDeliveries)
-	audit, _ := s.DumpCollection(ctx, store.ColAudit)
+	alerts, err := s.DumpCollection(ctx, store.ColAlerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deliveries, err := s.DumpCollection(ctx, store.ColDeliveries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	audit, err := s.DumpCollection(ctx, store.ColAudit)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(alerts) != 1 || len(deliveries) != 1 || len(audit) != 1 {
 		t.Fatalf("%d alerts, %d deliveries, %d audit entries; want one each", len(alerts), len(deliveries), len(audit))
 	}
@@ -111,14 +120,19 @@ func TestAbandonedApproval(t *testing.T) {
 	if err := s.DecideReport(ctx, "after", "bob", store.Decision{Status: report.StatusRejected}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("bob rejected a report whose alert was published: %v", err)
 	}
-	r, _ := s.Report(ctx, "after")
+	r, err := s.Report(ctx, "after")
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.Status != report.StatusApproved || r.AlertID != "a-after" {
 		t.Fatalf("published approval not finished: %+v", r)
 	}
 	if _, err := s.Delivery(ctx, "a-after.1"); err != nil {
 		t.Fatalf("the push of a finished approval: %v", err)
 	}
-	if log, _ := s.AuditLog(ctx, store.AuditFilter{}); len(log) != 1 || log[0].ID != "e-after" {
+	if log, err := s.AuditLog(ctx, store.AuditFilter{}); err != nil {
+		t.Fatal(err)
+	} else if len(log) != 1 || log[0].ID != "e-after" {
 		t.Fatalf("audit after settling: %+v", log)
 	}
 }
@@ -158,7 +172,9 @@ func TestMergeReport(t *testing.T) {
 	if _, err := s.MergeReport(ctx, "r2", "ann", "nope", nil, d, store.AuditEntry{ID: "e4"}); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("merging into a missing alert: %v", err)
 	}
-	if r, _ := s.Report(ctx, "r2"); r.Status != report.StatusPending || r.ClaimedBy != "" {
+	if r, err := s.Report(ctx, "r2"); err != nil {
+		t.Fatal(err)
+	} else if r.Status != report.StatusPending || r.ClaimedBy != "" {
 		t.Fatalf("a refused merge changed the report: %+v", r)
 	}
 }
@@ -171,7 +187,9 @@ func TestDumpLoad(t *testing.T) {
 	if empty, err := dst.Empty(ctx); !empty || err != nil {
 		t.Fatalf("a new database is not empty: %v", err)
 	}
-	if empty, _ := src.Empty(ctx); empty {
+	if empty, err := src.Empty(ctx); err != nil {
+		t.Fatal(err)
+	} else if empty {
 		t.Fatal("a used database is empty")
 	}
 	for _, c := range store.TransferCollections {
@@ -185,10 +203,20 @@ func TestDumpLoad(t *testing.T) {
 			}
 		}
 		var a, b []any
-		_ = src.Dump(ctx, c, func(v any) error { a = append(a, v); return nil })
-		_ = dst.Dump(ctx, c, func(v any) error { b = append(b, v); return nil })
-		ja, _ := json.Marshal(a)
-		jb, _ := json.Marshal(b)
+		if err := src.Dump(ctx, c, func(v any) error { a = append(a, v); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := dst.Dump(ctx, c, func(v any) error { b = append(b, v); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		ja, err := json.Marshal(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jb, err := json.Marshal(b)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if string(ja) != string(jb) || len(a) != len(batch) {
 			t.Errorf("%s differs after a copy:\n%s\n%s", c, ja, jb)
 		}

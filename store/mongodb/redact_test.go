@@ -20,7 +20,10 @@ func TestErrorsNameNoAddress(t *testing.T) {
 	}
 	addr := l.Addr().String()
 	_ = l.Close() // nothing listens there now
-	_, port, _ := net.SplitHostPort(addr)
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	uri := "mongodb://headsup:s3cret@" + addr + "/?serverSelectionTimeoutMS=300&connectTimeoutMS=300"
