@@ -16,20 +16,8 @@ import (
 func BenchmarkCreateReport(b *testing.B) {
 	for _, mode := range []string{"FULL", "NORMAL"} {
 		b.Run(mode, func(b *testing.B) {
-			dir := b.TempDir()
-			if d := os.Getenv("HEADSUP_BENCH_DIR"); d != "" {
-				var err error
-				if dir, err = os.MkdirTemp(d, "bench-"); err != nil {
-					b.Fatal(err)
-				}
-				defer os.RemoveAll(dir)
-			}
 			ctx := context.Background()
-			s, err := Open(ctx, filepath.Join(dir, "headsup.db"), Options{Synchronous: mode})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close(ctx)
+			s := benchStore(b, Options{Synchronous: mode})
 			for i := 0; b.Loop(); i++ {
 				r := newReport(i, "a report of ordinary length, a few sentences about what happened and where")
 				r.ID, r.ReceiptHash = fmt.Sprintf("r%09d", i), fmt.Sprintf("h%09d", i)
@@ -52,20 +40,8 @@ func BenchmarkIntakeWrites(b *testing.B) {
 			name = "spent+report"
 		}
 		b.Run(name, func(b *testing.B) {
-			dir := b.TempDir()
-			if d := os.Getenv("HEADSUP_BENCH_DIR"); d != "" {
-				var err error
-				if dir, err = os.MkdirTemp(d, "bench-"); err != nil {
-					b.Fatal(err)
-				}
-				defer os.RemoveAll(dir)
-			}
 			ctx := context.Background()
-			s, err := Open(ctx, filepath.Join(dir, "headsup.db"), Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close(ctx)
+			s := benchStore(b, Options{})
 			expires := time.Now().Add(time.Hour)
 			for i := 0; b.Loop(); i++ {
 				if withSpent {
@@ -81,4 +57,25 @@ func BenchmarkIntakeWrites(b *testing.B) {
 			}
 		})
 	}
+}
+
+// benchStore opens a database for a benchmark in HEADSUP_BENCH_DIR if set (choose the disk the
+// service uses; a tmpfs makes fsync free), else in a temporary folder, closed at the end.
+func benchStore(b *testing.B, opts Options) *Store {
+	b.Helper()
+	dir := b.TempDir()
+	if d := os.Getenv("HEADSUP_BENCH_DIR"); d != "" {
+		var err error
+		if dir, err = os.MkdirTemp(d, "bench-"); err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { os.RemoveAll(dir) })
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(dir, "headsup.db"), opts)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close(ctx) })
+	return s
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -76,20 +75,8 @@ func BenchmarkConcurrentReports(b *testing.B) {
 			name = "grouped"
 		}
 		b.Run(name, func(b *testing.B) {
-			dir := b.TempDir()
-			if d := os.Getenv("HEADSUP_BENCH_DIR"); d != "" {
-				var err error
-				if dir, err = os.MkdirTemp(d, "bench-"); err != nil {
-					b.Fatal(err)
-				}
-				defer os.RemoveAll(dir)
-			}
 			ctx := context.Background()
-			s, err := Open(ctx, filepath.Join(dir, "headsup.db"), Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close(ctx)
+			s := benchStore(b, Options{})
 			var next sync.Mutex
 			i := 0
 			b.SetParallelism(8) // 16 goroutines on two cores

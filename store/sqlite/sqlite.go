@@ -300,8 +300,14 @@ func (s *Store) read() conn { return conn{s: s, q: s.rdb} }
 // write runs fn in one transaction on the writer connection, committing if it returns nil.
 func (s *Store) write(ctx context.Context, fn func(c conn) error) error {
 	tx, err := s.wdb.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapf("begin transaction", err)
+	return s.inTx(tx, err, fn)
+}
+
+// inTx runs fn in the transaction tx just begun (or fails with beginErr), committing if fn
+// returns nil and rolling back otherwise.
+func (s *Store) inTx(tx *sql.Tx, beginErr error, fn func(c conn) error) error {
+	if beginErr != nil {
+		return wrapf("begin transaction", beginErr)
 	}
 	if err := fn(conn{s: s, q: tx}); err != nil {
 		_ = tx.Rollback()
@@ -339,17 +345,7 @@ func (s *Store) writeUnsynced(ctx context.Context, fn func(c conn) error) error 
 		}
 	}()
 	tx, err := wc.BeginTx(ctx, nil)
-	if err != nil {
-		return wrapf("begin transaction", err)
-	}
-	if err := fn(conn{s: s, q: tx}); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return wrapf("commit", err)
-	}
-	return nil
+	return s.inTx(tx, err, fn)
 }
 
 // scanner is a *sql.Row or *sql.Rows.
