@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/moderation"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -322,47 +323,7 @@ func TestAlertEditRetractExtend(t *testing.T) {
 	}
 }
 
-// owaspVectors are from the OWASP XSS Filter Evasion Cheat Sheet, with entity-encoded and
-// nested variants.
-var owaspVectors = []string{
-	`<script>alert(1)</script>`,
-	`<SCRIPT SRC=https://xss.rocks/xss.js></SCRIPT>`,
-	`javascript:/*--></title></style></textarea></script></xmp><svg/onload='+/"/+/onmouseover=1/+/[*/[]/+alert(1)//'>`,
-	`<IMG SRC="javascript:alert('XSS');">`,
-	`<IMG SRC=JaVaScRiPt:alert('XSS')>`,
-	"<IMG SRC=`javascript:alert(\"RSnake says, 'XSS'\")`>",
-	`<a onmouseover="alert(document.cookie)">xxs link</a>`,
-	`<IMG """><SCRIPT>alert("XSS")</SCRIPT>"\>`,
-	`<IMG SRC=# onmouseover="alert('xxs')">`,
-	`<IMG SRC=/ onerror="alert(String.fromCharCode(88,83,83))"></img>`,
-	`<img src=x onerror="&#0000106&#0000097&#0000118&#0000097&#0000115&#0000099&#0000114&#0000105&#0000112&#0000116&#0000058&#0000097&#0000108&#0000101&#0000114&#0000116&#0000040&#0000039&#0000088&#0000083&#0000083&#0000039&#0000041">`,
-	`<IMG SRC=&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;&#97;&#108;&#101;&#114;&#116;&#40;&#39;&#88;&#83;&#83;&#39;&#41;>`,
-	`<IMG SRC="jav&#x09;ascript:alert('XSS');">`,
-	"<IMG SRC=\"jav\x00ascript:alert('XSS');\">",
-	`<SCRIPT/XSS SRC="http://xss.rocks/xss.js"></SCRIPT>`,
-	`<BODY onload!#$%&()*~+-_.,:;?@[/|\]^` + "`" + `=alert("XSS")>`,
-	`<<SCRIPT>alert("XSS");//\<</SCRIPT>`,
-	`<SCRIPT SRC=http://xss.rocks/xss.js?< B >`,
-	`<iframe src=http://xss.rocks/scriptlet.html <`,
-	`</TITLE><SCRIPT>alert("XSS");</SCRIPT>`,
-	`<INPUT TYPE="IMAGE" SRC="javascript:alert('XSS');">`,
-	`<svg/onload=alert('XSS')>`,
-	`<LINK REL="stylesheet" HREF="javascript:alert('XSS');">`,
-	`<STYLE>@import'http://xss.rocks/xss.css';</STYLE>`,
-	`<META HTTP-EQUIV="refresh" CONTENT="0;url=javascript:alert('XSS');">`,
-	`<DIV STYLE="background-image: url(javascript:alert('XSS'))">`,
-	`<!--[if gte IE 4]><SCRIPT>alert('XSS');</SCRIPT><![endif]-->`,
-	`<BASE HREF="javascript:alert('XSS');//">`,
-	`<OBJECT TYPE="text/x-scriptlet" DATA="http://xss.rocks/scriptlet.html"></OBJECT>`,
-	`<? echo('<SCR)'; echo('IPT>alert("XSS")</SCRIPT>'); ?>`,
-	`<HEAD><META HTTP-EQUIV="CONTENT-TYPE" CONTENT="text/html; charset=UTF-7"> </HEAD>+ADw-SCRIPT+AD4-alert('XSS');+ADw-/SCRIPT+AD4-`,
-	`&lt;script&gt;alert(1)&lt;/script&gt;`,
-	`&amp;lt;script&amp;gt;alert(1)&amp;lt;/script&amp;gt;`,
-	`&#60;img src=x onerror=alert(1)&#62;`,
-	`<scr<script>ipt>alert(1)</scr</script>ipt>`,
-	`"><img src=x onerror=alert(1)>`,
-	`'';!--"<XSS>=&{()}`,
-}
+var owaspVectors = testkit.XSSVectors
 
 // tagLike is anything a browser or a careless consumer could read as the start of markup.
 var tagLike = regexp.MustCompile(`<[a-zA-Z!/?]`)

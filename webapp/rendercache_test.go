@@ -19,7 +19,6 @@ import (
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/alertcache"
 	"github.com/headsup/headsup/store/storetest"
-	"github.com/headsup/headsup/web"
 )
 
 // raw sends a GET and returns the recorder untouched: status, headers and bytes on the wire.
@@ -144,11 +143,7 @@ func cachedSite(t testing.TB) (h http.Handler, site *Site, local, other *alertca
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := web.NewEngine(web.EngineOptions{Logger: log, NotFound: site.NotFound})
-	if err != nil {
-		t.Fatal(err)
-	}
-	site.Register(e)
+	e := serveSite(t, site, log)
 	return e, site, local, other, base, clk
 }
 

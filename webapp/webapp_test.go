@@ -81,11 +81,7 @@ func newTestSite(t *testing.T, opt ...siteOptions) *testSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e, err := web.NewEngine(web.EngineOptions{Logger: log, NotFound: site.NotFound})
-	if err != nil {
-		t.Fatal(err)
-	}
-	site.Register(e)
+	e := serveSite(t, site, log)
 	return &testSite{h: e, store: s, site: site, intake: in}
 }
 
@@ -718,3 +714,14 @@ func TestFormHasEverySchemaField(t *testing.T) {
 }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
+
+// serveSite registers site's routes on an engine as the wiring does.
+func serveSite(t testing.TB, site *Site, log *slog.Logger) *gin.Engine {
+	t.Helper()
+	e, err := web.NewEngine(web.EngineOptions{Logger: log, NotFound: site.NotFound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	site.Register(e)
+	return e
+}
