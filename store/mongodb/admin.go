@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 
-	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -51,53 +50,11 @@ func (s *Store) DumpCollection(ctx context.Context, name string) ([]string, erro
 	return out, wrap(cur.Err())
 }
 
-// kind is what Dump and Load know of the records of one collection: a new value of the type
-// Dump hands out, and the _id a value of that type is stored under.
-type kind struct {
-	new func() any
-	id  func(v any) (any, bool)
-}
-
-func kindOf[T any](id func(*T) string) kind {
-	return kind{
-		new: func() any { return new(T) },
-		id: func(v any) (any, bool) {
-			r, ok := v.(*T)
-			if !ok {
-				return nil, false
-			}
-			return id(r), true
-		},
-	}
-}
-
-var kinds = map[string]kind{
-	store.ColReports:        kindOf(func(r *report.Report) string { return r.ID }),
-	store.ColAlerts:         kindOf(func(a *report.Alert) string { return a.ID }),
-	store.ColSubscriptions:  kindOf(func(s *store.Subscription) string { return s.ID }),
-	store.ColDeliveries:     kindOf(func(d *store.Delivery) string { return d.ID }),
-	store.ColDeliveryClaims: kindOf(func(c *store.DeliveryClaim) string { return c.ID }),
-	store.ColModerators:     kindOf(func(m *store.Moderator) string { return m.ID }),
-	store.ColSessions:       kindOf(func(s *store.Session) string { return s.ID }),
-	store.ColAudit:          kindOf(func(e *store.AuditEntry) string { return e.ID }),
-	store.ColSettings:       kindOf(func(s *store.Setting) string { return s.Key }),
-	store.ColSpent:          kindOf(func(c *store.SpentChallenge) string { return c.Challenge }),
-}
-
-func kindFor(collection string) (kind, error) {
-	k, ok := kinds[collection]
-	if !ok {
-		return kind{}, fmt.Errorf("unknown collection %q", collection)
-	}
-	return k, nil
-}
-
 // Dump calls fn with every record of collection as its typed value, in _id order. Fields that
 // only the engine's own steps use (a decision in progress, the reports merged into an alert)
 // are not part of the types and do not travel.
 func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) error) error {
-	k, err := kindFor(collection)
-	if err != nil {
+	if _, err := store.NewRecord(collection); err != nil {
 		return err
 	}
 	cur, err := s.allByID(ctx, collection)
@@ -106,7 +63,10 @@ func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) erro
 	}
 	defer cur.Close(ctx)
 	for cur.Next(ctx) {
-		v := k.new()
+		v, err := store.NewRecord(collection)
+		if err != nil {
+			return err
+		}
 		if err := cur.Decode(v); err != nil {
 			return fmt.Errorf("dump %s: %w", collection, err)
 		}
@@ -123,8 +83,7 @@ func (s *Store) Dump(ctx context.Context, collection string, fn func(v any) erro
 // Load stores a batch of records of one collection as Dump gave them, replacing any record
 // with the same id: one unordered insert, then a replacement for each id already taken.
 func (s *Store) Load(ctx context.Context, collection string, records []any) error {
-	k, err := kindFor(collection)
-	if err != nil {
+	if _, err := store.NewRecord(collection); err != nil {
 		return err
 	}
 	if len(records) == 0 {
@@ -132,7 +91,7 @@ func (s *Store) Load(ctx context.Context, collection string, records []any) erro
 	}
 	// Insert first: a migration or a seed writes into an empty collection, where inserting is
 	// what the server does fastest. Only the records whose id is taken are then replaced.
-	_, err = s.c(collection).InsertMany(ctx, records, options.InsertMany().SetOrdered(false))
+	_, err := s.c(collection).InsertMany(ctx, records, options.InsertMany().SetOrdered(false))
 	if err == nil {
 		return nil
 	}
@@ -146,7 +105,7 @@ func (s *Store) Load(ctx context.Context, collection string, records []any) erro
 			return fmt.Errorf("load %s: %w", collection, wrap(err))
 		}
 		r := records[we.Index]
-		id, err := recordID(k, r)
+		id, err := recordID(collection, r)
 		if err != nil {
 			return fmt.Errorf("load %s: %w", collection, err)
 		}
@@ -160,8 +119,8 @@ func (s *Store) Load(ctx context.Context, collection string, records []any) erro
 
 // recordID reads the _id a record would be stored under: directly for the type Dump hands
 // out, through an encoding for anything else.
-func recordID(k kind, r any) (any, error) {
-	if id, ok := k.id(r); ok {
+func recordID(collection string, r any) (any, error) {
+	if id, ok := store.RecordID(collection, r); ok {
 		return id, nil
 	}
 	raw, err := bson.Marshal(r)

@@ -173,34 +173,6 @@ func dump(e *env, s store.Store, col string) []any {
 	return out
 }
 
-// recordID is the id of a record Dump gives, and whether the record has the type Dump
-// promises for col.
-func recordID(col string, v any) (string, bool) {
-	switch r := v.(type) {
-	case *store.Setting:
-		return r.Key, col == store.ColSettings
-	case *store.Moderator:
-		return r.ID, col == store.ColModerators
-	case *store.Session:
-		return r.ID, col == store.ColSessions
-	case *report.Alert:
-		return r.ID, col == store.ColAlerts
-	case *report.Report:
-		return r.ID, col == store.ColReports
-	case *store.Subscription:
-		return r.ID, col == store.ColSubscriptions
-	case *store.Delivery:
-		return r.ID, col == store.ColDeliveries
-	case *store.DeliveryClaim:
-		return r.ID, col == store.ColDeliveryClaims
-	case *store.AuditEntry:
-		return r.ID, col == store.ColAudit
-	case *store.SpentChallenge:
-		return r.Challenge, col == store.ColSpent
-	}
-	return "", false
-}
-
 // readBack reads a dumped record again through the store's ordinary methods.
 func readBack(e *env, s store.Store, v any) any {
 	e.t.Helper()
@@ -246,7 +218,7 @@ func dumpAll(e *env, s store.Store) map[string][]any {
 		recs := dump(e, s, col)
 		var ids []string
 		for _, v := range recs {
-			id, ok := recordID(col, v)
+			id, ok := store.RecordID(col, v)
 			if !ok {
 				e.t.Fatalf("Dump(%s) gave a %T", col, v)
 			}
