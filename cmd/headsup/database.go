@@ -32,9 +32,7 @@ func openStore(ctx context.Context, cfg config.Config) (store.Store, error) {
 		}
 		return s, nil
 	}
-	if err := checkDataFolder(cfg); err != nil {
-		return nil, err
-	}
+	// openSQLite refuses a FerretDB-era folder; creating the folder first writes nothing in one.
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data folder: %w", err)
 	}
