@@ -12,6 +12,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -294,24 +295,10 @@ type SubscriptionMatch struct {
 // Matches reports whether sub is one of the subscriptions m selects; engines that filter in
 // Go use it so that both engines agree.
 func (m SubscriptionMatch) Matches(sub *Subscription) bool {
-	if sub.MinRank > m.Severity.Rank() {
+	if sub.MinRank > m.Severity.Rank() || !slices.Contains(sub.Kinds, m.Kind) {
 		return false
 	}
-	kind := false
-	for _, k := range sub.Kinds {
-		kind = kind || k == m.Kind
-	}
-	if !kind {
-		return false
-	}
-	for _, a := range sub.Areas {
-		for _, b := range m.Areas {
-			if a == b {
-				return true
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(sub.Areas, func(a string) bool { return slices.Contains(m.Areas, a) })
 }
 
 // WalkPosition is where a walk over subscriptions resumes: after the subscription with id
