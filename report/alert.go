@@ -55,13 +55,63 @@ type Alert struct {
 	Status      AlertStatus  `bson:"status" json:"status"`
 	ReportCount int          `bson:"report_count" json:"report_count"`
 	Identifiers []Identifier `bson:"identifiers,omitempty" json:"-"`
+	// Details is the structured description the moderator chose to publish (what happened,
+	// the aggressor, the batch); pages, the feed, the sheet and detailed pushes render it in
+	// the reader's language through DescribeDetails.
+	Details []Detail `bson:"details,omitempty" json:"details,omitempty"`
+	// Texts holds the title and body in each language a moderator wrote or kept. Title and
+	// Body above are the first of them (the primary language), kept for old readers.
+	Texts []Translation `bson:"texts,omitempty" json:"texts,omitempty"`
 }
 
-// Identifier is a phone number, plate or handle that /check can find. Value is the normalised
-// form and is shown only when Public; HMAC is what the check looks up.
+// Translation is an alert's title and body in one language. Body may be empty (the details
+// say enough).
+type Translation struct {
+	Lang  string `bson:"lang" json:"lang"`
+	Title string `bson:"title" json:"title"`
+	Body  string `bson:"body,omitempty" json:"body,omitempty"`
+}
+
+// Detail is one part of an alert's structured description: a field of the report's schema
+// with option codes (labelled in the reader's language) or a short text a moderator checked.
+type Detail struct {
+	Field string   `bson:"field" json:"field"`
+	Codes []string `bson:"codes,omitempty" json:"codes,omitempty"`
+	Text  string   `bson:"text,omitempty" json:"text,omitempty"`
+}
+
+// TextIn returns the alert's title and body for a reader of lang: that language's text when
+// there is one, else the primary text; bodyLang is the language the body is written in, so a
+// page can say "written in English" when it differs from lang.
+func (a *Alert) TextIn(lang string) (title, body, bodyLang string) {
+	title, body, bodyLang = a.Title, a.Body, ""
+	if len(a.Texts) > 0 {
+		bodyLang = a.Texts[0].Lang
+	}
+	for _, t := range a.Texts {
+		if t.Lang != lang {
+			continue
+		}
+		if t.Title != "" {
+			title = t.Title
+		}
+		if t.Body != "" {
+			body, bodyLang = t.Body, lang
+		}
+	}
+	if body == "" {
+		bodyLang = ""
+	}
+	return title, body, bodyLang
+}
+
+// Identifier is a phone number, plate or handle that /check can find. HMAC is what the check
+// looks up. Value, the normalised form, is stored only when Public; a checkable-only identifier
+// keeps at most Hint, a masked form for moderators ("•••0177").
 type Identifier struct {
 	Type   string `bson:"type" json:"type"` // phone, plate, email
 	Value  string `bson:"value,omitempty" json:"value,omitempty"`
+	Hint   string `bson:"hint,omitempty" json:"-"`
 	HMAC   string `bson:"hmac" json:"-"`
 	Public bool   `bson:"public" json:"-"`
 }

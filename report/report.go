@@ -28,6 +28,10 @@ const (
 	StatusApproved Status = "approved"
 	StatusRejected Status = "rejected"
 	StatusMerged   Status = "merged"
+	// StatusNeedsInfo is a report a moderator asked a question about (Note); the reporter
+	// reads it through their receipt, and their answer (a follow-up) makes it pending again
+	// with Answered set.
+	StatusNeedsInfo Status = "needs_info"
 )
 
 // Report is one raw submission. It holds what a reporter wrote, so it never leaves the
@@ -47,8 +51,16 @@ type Report struct {
 	AlertID      string           `bson:"alert_id,omitempty" json:"alert_id,omitempty"`
 	DecidedAt    time.Time        `bson:"decided_at,omitempty" json:"decided_at,omitempty"`
 	Purged       bool             `bson:"purged,omitempty" json:"purged,omitempty"` // raw text removed after retention
-	ClaimedBy    string           `bson:"claimed_by,omitempty" json:"-"`
-	ClaimedUntil time.Time        `bson:"claimed_until,omitempty" json:"-"`
+	// Answered marks a report back in the queue because its reporter answered a question.
+	Answered bool `bson:"answered,omitempty" json:"answered,omitempty"`
+	// StaffEntered marks a report filed by outreach staff on someone's behalf.
+	StaffEntered bool `bson:"staff_entered,omitempty" json:"staff_entered,omitempty"`
+	// IdentifierHMACs are the keyed hashes (IdentifierHMAC) of every identifier found in the
+	// report and its follow-ups, so that a repeat aggressor's reports and alerts link up
+	// without the raw values being searchable.
+	IdentifierHMACs []string  `bson:"identifier_hmacs,omitempty" json:"-"`
+	ClaimedBy       string    `bson:"claimed_by,omitempty" json:"-"`
+	ClaimedUntil    time.Time `bson:"claimed_until,omitempty" json:"-"`
 }
 
 // Followup is information a reporter added later through the receipt.

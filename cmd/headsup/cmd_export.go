@@ -24,26 +24,29 @@ type exportLine struct {
 // document's field names, so that files written by the earlier, FerretDB-based releases (MongoDB
 // extended JSON with the same keys) import too: that is how their data folders move up.
 type exportAlert struct {
-	ID          string             `json:"_id"`
-	Version     int                `json:"version"`
-	Kind        report.Kind        `json:"kind"`
-	Severity    report.Severity    `json:"severity"`
-	Title       string             `json:"title"`
-	Body        string             `json:"body"`
-	Areas       []string           `json:"areas"`
-	IncidentDay time.Time          `json:"incident_day"`
-	TimeBand    string             `json:"time_band,omitempty"`
-	Published   time.Time          `json:"published"`
-	Updated     time.Time          `json:"updated"`
-	Expires     time.Time          `json:"expires"`
-	Status      report.AlertStatus `json:"status"`
-	ReportCount int                `json:"report_count"`
-	Identifiers []exportIdentifier `json:"identifiers,omitempty"`
+	ID          string               `json:"_id"`
+	Version     int                  `json:"version"`
+	Kind        report.Kind          `json:"kind"`
+	Severity    report.Severity      `json:"severity"`
+	Title       string               `json:"title"`
+	Body        string               `json:"body"`
+	Areas       []string             `json:"areas"`
+	IncidentDay time.Time            `json:"incident_day"`
+	TimeBand    string               `json:"time_band,omitempty"`
+	Published   time.Time            `json:"published"`
+	Updated     time.Time            `json:"updated"`
+	Expires     time.Time            `json:"expires"`
+	Status      report.AlertStatus   `json:"status"`
+	ReportCount int                  `json:"report_count"`
+	Identifiers []exportIdentifier   `json:"identifiers,omitempty"`
+	Details     []report.Detail      `json:"details,omitempty"`
+	Texts       []report.Translation `json:"texts,omitempty"`
 }
 
 type exportIdentifier struct {
 	Type   string `json:"type"`
 	Value  string `json:"value,omitempty"`
+	Hint   string `json:"hint,omitempty"`
 	HMAC   string `json:"hmac"`
 	Public bool   `json:"public"`
 }
@@ -57,7 +60,7 @@ type exportSetting struct {
 func alertForExport(a *report.Alert) exportAlert {
 	e := exportAlert{ID: a.ID, Version: a.Version, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Body: a.Body,
 		Areas: a.Areas, IncidentDay: a.IncidentDay, TimeBand: a.TimeBand, Published: a.Published, Updated: a.Updated,
-		Expires: a.Expires, Status: a.Status, ReportCount: a.ReportCount}
+		Expires: a.Expires, Status: a.Status, ReportCount: a.ReportCount, Details: a.Details, Texts: a.Texts}
 	for _, id := range a.Identifiers {
 		e.Identifiers = append(e.Identifiers, exportIdentifier(id))
 	}
@@ -67,7 +70,7 @@ func alertForExport(a *report.Alert) exportAlert {
 func (e *exportAlert) alert() *report.Alert {
 	a := &report.Alert{ID: e.ID, Version: e.Version, Kind: e.Kind, Severity: e.Severity, Title: e.Title, Body: e.Body,
 		Areas: e.Areas, IncidentDay: e.IncidentDay, TimeBand: e.TimeBand, Published: e.Published, Updated: e.Updated,
-		Expires: e.Expires, Status: e.Status, ReportCount: e.ReportCount}
+		Expires: e.Expires, Status: e.Status, ReportCount: e.ReportCount, Details: e.Details, Texts: e.Texts}
 	for _, id := range e.Identifiers {
 		a.Identifiers = append(a.Identifiers, report.Identifier(id))
 	}
