@@ -39,6 +39,15 @@ type Config struct {
 	// Replicas is how many replicas the operator runs behind one load balancer; each
 	// enforces 1/Replicas of every per-client rate limit.
 	Replicas int
+	// TimeZone is where moderators and readers are; pages show times in it. Empty means the
+	// areas' own (the default areas are Washington DC's: America/New_York).
+	TimeZone string
+	// PhoneRegion is the country (ISO 3166 alpha-2) that phone numbers written without a
+	// country code belong to, for /check and identifier matching.
+	PhoneRegion string
+	// ResourcesFile is the JSON file of help nearby (crisis lines, clinics, the organisation's
+	// contact and hours); empty means the built-in neutral default.
+	ResourcesFile string
 }
 
 // Var describes one environment variable for --help, the README table and the docker-compose
@@ -60,6 +69,9 @@ var Vars = []Var{
 	{"HEADSUP_ADMIN_ADDR", "127.0.0.1:9090", "metrics listener; keep it off the public network", false},
 	{"HEADSUP_TRUSTED_PROXIES", "", "comma-separated proxy addresses or CIDRs whose X-Forwarded-For is believed (used for rate limits only)", false},
 	{"HEADSUP_AREAS_FILE", "", "JSON file with the list of areas (empty = the 8 wards of Washington DC plus Outside DC)", false},
+	{"HEADSUP_TIME_ZONE", "", "IANA time zone pages show times in, like America/Chicago (empty = that of the areas; the default areas are America/New_York)", false},
+	{"HEADSUP_PHONE_REGION", "US", "two-letter country that phone numbers without a country code belong to, for /check", false},
+	{"HEADSUP_RESOURCES_FILE", "", "JSON file of help nearby: crisis lines, clinics, naloxone, legal aid, the organisation's contact and hours (empty = a neutral default)", false},
 	{"HEADSUP_RETENTION_DAYS", "30", "days raw report text is kept after a moderator's decision", false},
 	{"HEADSUP_SITE_NAME", "Heads Up", "name shown on pages and when installed as an app; a neutral name may be safer", false},
 	{"HEADSUP_EXIT_URL", "https://weather.com/", "where the quick-exit button goes", false},
@@ -104,6 +116,9 @@ func Load(getenv func(string) string) (Config, error) {
 		PushInsecureHosts: list(get("HEADSUP_PUSH_INSECURE_HOSTS")),
 		ReceiptKey:        get("HEADSUP_RECEIPT_KEY"),
 		LogLevel:          strings.ToLower(get("HEADSUP_LOG_LEVEL")),
+		TimeZone:          get("HEADSUP_TIME_ZONE"),
+		PhoneRegion:       strings.ToUpper(get("HEADSUP_PHONE_REGION")),
+		ResourcesFile:     get("HEADSUP_RESOURCES_FILE"),
 	}
 	dev := get("HEADSUP_DEVELOPMENT")
 	switch dev {
@@ -188,6 +203,14 @@ func (c *Config) validate() []string {
 	}
 	if c.ReceiptKey != "" && len(c.ReceiptKey) < 32 {
 		p = append(p, "HEADSUP_RECEIPT_KEY must be at least 32 characters of random text")
+	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+			p = append(p, "HEADSUP_TIME_ZONE must be an IANA time zone name like America/New_York")
+		}
+	}
+	if len(c.PhoneRegion) != 2 || strings.Trim(c.PhoneRegion, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		p = append(p, "HEADSUP_PHONE_REGION must be a two-letter country code like US or MX")
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
