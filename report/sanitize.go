@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
+	"github.com/nyaruka/phonenumbers"
 )
 
 // strict is shared: a bluemonday policy is safe for concurrent use once built.
@@ -94,7 +95,7 @@ func AlertText(title, body string) (string, string, *ValidationError) {
 // Hint marks a stretch of a reporter's text that may identify someone, so a moderator looks at
 // it before publishing. Offsets are in bytes of the text given to Hints.
 type Hint struct {
-	Kind  string `json:"kind"` // phone, email, url, address, name
+	Kind  string `json:"kind"` // phone, email, url, address, name, handle, unit, place
 	Start int    `json:"start"`
 	End   int    `json:"end"`
 	Text  string `json:"text"`
@@ -107,6 +108,9 @@ const (
 	HintURL     = "url"
 	HintAddress = "address"
 	HintName    = "name"
+	HintHandle  = "handle" // a social-media handle: "@jas_dc_22", "my Instagram is jasdc"
+	HintUnit    = "unit"   // a flat or room number: "apt 4", "unit 12B", "#4"
+	HintPlace   = "place"  // an intersection or where someone works: "corner of 14th and K"
 )
 
 var (
@@ -120,10 +124,26 @@ var (
 	addressRe = regexp.MustCompile(`(?i)\b\d{1,6}\s+(?:[\p{L}0-9'.\-]+\s+){0,4}?(?:st|street|ave|av|avenue|rd|road|blvd|boulevard|dr|(?-i:Drive|Way)|ln|lane|pl|place|ct|court|ter|terrace|pkwy|parkway|hwy|highway|cir|circle|sq|square|aly|alley)\b\.?(?:,?\s+(?:nw|ne|sw|se)\b)?|\b\d{1,6}\s+(?:[\p{L}0-9'.\-]+\s+){1,3}?(?:nw|ne|sw|se)\b|(?i)\b(?:calle|avenida|avda\.?|carrera|paseo|camino|callejón|boulevard|bulevar)\s+(?:[\p{L}0-9'.\-]+\s+){0,4}?(?:(?:#|n[úu]m(?:ero)?\.?|no\.?)\s*)?\d{1,6}\b(?:\s*(?:#|n[úu]m(?:ero)?\.?|no\.?)\s*\d{1,6}\b)?`)
 	// The phrase is matched case-insensitively, the name as written, up to three words; phrases
 	// such as "call me" are left out, they are followed by "at", "back" or "later" too often.
-	nameRe = regexp.MustCompile(`(?i:\b(?:my name is|my name's|i am called|i'm called|me llamo|mi nombre es|me dicen))\s+([\p{L}][\p{L}'\-]*(?:\s+\p{Lu}[\p{L}'\-]*){0,2})`)
+	nameRe = regexp.MustCompile(`(?i:\b(?:my name is|my name's|my real name is|my working name is|i am called|i'm called|i go by|they call me|me llamo|mi nombre es|me dicen|me conocen como))\s+([\p{L}][\p{L}'\-]*(?:\s+\p{Lu}[\p{L}'\-]*){0,2})`)
+	// An @handle not inside an email; the platform's name followed by "is", "es" or a colon and
+	// the handle ("my Instagram is jas.dc", "mi insta: jasdc"). A bare "my Instagram got hacked"
+	// is not a handle.
+	atHandleRe    = regexp.MustCompile(`(?:^|[^\p{L}\p{N}_.@])(@[\p{L}\p{N}_.]{1,29}[\p{L}\p{N}_])`)
+	namedHandleRe = regexp.MustCompile(`(?i:\b(?:instagram|insta|ig|snap|snapchat|tiktok|twitter|telegram|onlyfans|facebook|fb|kik|whatsapp|grindr|tinder|threads|bluesky|handle|username|user name|usuario|cuenta)(?:\s+(?:handle|account|name|username))?(?:\s+(?:is|was|es|era)\s*:?|\s*:)\s*)(@?[\p{L}\p{N}_.]{1,29}[\p{L}\p{N}_])`)
+	// A flat, room or suite number, in English and Spanish, or "#" and a number alone.
+	unitRe = regexp.MustCompile(`(?i:\b((?:apt|apartment|unit|suite|ste|room|rm|flat|apto|apartamento|depto|departamento|dpto|cuarto|habitaci[oó]n|cuarto)\.?\s*(?:#|no\.?|n[uú]m(?:ero)?\.?)?\s*\d{1,5}[a-z]?\b))|(?:^|[^\p{L}\p{N}&])(#\s?\d{1,5}[A-Za-z]?\b)`)
+	// Intersections: "corner of 14th and K", "esquina de la 5 y Juárez", and a bare ordinal
+	// street meeting a lettered one ("14th & K", "K and 14th St").
+	cornerRe = regexp.MustCompile(`(?i:\b(?:(?:the\s+)?corner\s+of|esquina\s+(?:de\s+)?(?:la\s+|el\s+)?)\s*)[\p{L}\p{N}'.]+(?:\s+(?:st|street|ave|avenue|rd|road|calle|avenida))?\s+(?i:and|&|y|con)\s+(?:(?i:la|el)\s+)?[\p{L}\p{N}'.]*[\p{L}\p{N}](?:\s+(?i:st|street|ave|avenue|rd|road|nw|ne|sw|se)\b)?`)
+	crossRe  = regexp.MustCompile(`\b\d{1,3}(?:st|nd|rd|th)(?:\s+(?i:st|street))?\s+(?:and|&)\s+\p{Lu}\b(?:\s+(?i:st|street)\b)?|\b\p{Lu}(?:\s+(?i:st|street))?\s+(?:and|&)\s+\d{1,3}(?:st|nd|rd|th)\b(?:\s+(?i:st|street)\b)?`)
+	// Where someone works or stands most nights: "I work the corner most nights", "I work at
+	// the Motel 6 on New York Ave", "trabajo en la 14 casi todas las noches", up to the end of
+	// the clause.
+	workRe = regexp.MustCompile(`(?i:\b(?:i\s+(?:usually\s+|always\s+|mostly\s+)?(?:work|stroll|stand|hang\s+out)|i'm\s+(?:usually\s+)?(?:at|on)|(?:siempre\s+|casi\s+siempre\s+)?(?:trabajo|paro|estoy)))\s+(?i:the|at|on|near|around|by|outside|off|in\s+front\s+of|en|por|cerca\s+de|frente\s+a|afuera\s+de)\b[^.;!?\n]{1,80}`)
 )
 
-// Hints finds phone numbers, emails, links, street addresses and self-introductions in text.
+// Hints finds phone numbers, emails, links, street addresses, self-introductions, social
+// handles, flat numbers, intersections and workplaces in text, in English and Spanish.
 // It is a help, not a guarantee: moderators still read every word. Overlapping matches are
 // reduced to the one that starts first (and is longest), in the order the text reads.
 func Hints(text string) []Hint {
@@ -146,8 +166,15 @@ func Hints(text string) []Hint {
 	add(HintPhone, phoneRe, 0)
 	add(HintAddress, addressRe, 0)
 	add(HintName, nameRe, 1)
+	add(HintHandle, atHandleRe, 1)
+	add(HintHandle, namedHandleRe, 1)
+	add(HintUnit, unitRe, 1)
+	add(HintUnit, unitRe, 2)
+	add(HintPlace, cornerRe, 0)
+	add(HintPlace, crossRe, 0)
+	add(HintPlace, workRe, 0)
 
-	order := map[string]int{HintEmail: 0, HintURL: 1, HintAddress: 2, HintPhone: 3, HintName: 4}
+	order := map[string]int{HintEmail: 0, HintURL: 1, HintAddress: 2, HintPlace: 3, HintPhone: 4, HintUnit: 5, HintHandle: 6, HintName: 7}
 	sort.SliceStable(hs, func(i, j int) bool {
 		if hs[i].Start != hs[j].Start {
 			return hs[i].Start < hs[j].Start
@@ -189,13 +216,24 @@ const (
 	IdentifierEmail = "email"
 )
 
-// NormalizeIdentifier brings a phone number, plate or email/handle into the one form under which
-// it is stored and looked up, so "(202) 555-0100" finds "+1 202 555 0100". It is the only
-// normaliser: intake's identifier choices, the moderator's approval and /check all call it.
-// Every type is first made canonical (invisible characters removed, NFKC; emails and handles
-// also case-folded), so a handle's NFD, full-width, upper-case and zero-width variants meet. Errors are
-// *ValidationError about the field "value" (or "type"), with messages in both languages.
+// DefaultPhoneRegion is the country phone numbers without a country code belong to when the
+// organisation configured none (config.PhoneRegion's default).
+const DefaultPhoneRegion = "US"
+
+// NormalizeIdentifier is NormalizeIdentifierIn for DefaultPhoneRegion.
 func NormalizeIdentifier(typ, value string) (string, error) {
+	return NormalizeIdentifierIn(DefaultPhoneRegion, typ, value)
+}
+
+// NormalizeIdentifierIn brings a phone number, plate or email/handle into the one form under
+// which it is stored and looked up, so "(202) 555-0100" finds "+1 202 555 0100". It is the only
+// normaliser: intake, the moderator's approval and /check all call it with the organisation's
+// region. Every type is first made canonical (invisible characters removed, NFKC; emails and
+// handles also case-folded), so a handle's NFD, full-width, upper-case and zero-width variants
+// meet. Phone numbers become E.164 ("+12025550100"), numbers without a country code taken to be
+// in region (ISO 3166 alpha-2; empty is DefaultPhoneRegion). Errors are *ValidationError about
+// the field "value" (or "type"), with messages in both languages.
+func NormalizeIdentifierIn(region, typ, value string) (string, error) {
 	bad := func(field, code string) error {
 		return &ValidationError{Code: CodeInvalidField, Fields: map[string]Problem{field: {Code: code}}}
 	}
@@ -222,26 +260,11 @@ func NormalizeIdentifier(typ, value string) (string, error) {
 	}
 	switch typ {
 	case IdentifierPhone:
-		var b strings.Builder
-		for _, r := range value {
-			switch {
-			case r >= '0' && r <= '9':
-				b.WriteRune(r)
-			case strings.ContainsRune(" +-.()/", r):
-			default:
-				return "", bad("value", ProblemBadPhone)
-			}
-		}
-		d := b.String()
-		// US numbers are written with and without the country code; keep them without, so both
-		// spellings meet. Other country codes stay, they are part of the number.
-		if len(d) == 11 && d[0] == '1' {
-			d = d[1:]
-		}
-		if len(d) < 7 || len(d) > 15 {
+		e164, ok := phoneE164(region, value)
+		if !ok {
 			return "", bad("value", ProblemBadPhone)
 		}
-		return d, nil
+		return e164, nil
 	case IdentifierPlate:
 		var b strings.Builder
 		for _, r := range strings.ToUpper(value) {
@@ -274,4 +297,37 @@ func NormalizeIdentifier(typ, value string) (string, error) {
 		return v, nil
 	}
 	return "", bad("type", ProblemUnknownOption)
+}
+
+// phoneE164 reads value (already canonical) as a phone number in region and returns its E.164
+// form. Only digits and the separators people write are accepted: phonenumbers would also read
+// letters ("202-CALL-NOW") as digits, and such a number is not one a person can check. Numbers
+// that are possible only when dialled locally (seven digits in the US) are kept too, in the
+// region's country code, because that is often all a reporter has.
+func phoneE164(region, value string) (string, bool) {
+	digits := 0
+	for _, r := range value {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-.()/", r):
+		default:
+			return "", false
+		}
+	}
+	if digits < 7 || digits > 15 {
+		return "", false
+	}
+	if region == "" {
+		region = DefaultPhoneRegion
+	}
+	n, err := phonenumbers.Parse(value, strings.ToUpper(region))
+	if err != nil {
+		return "", false
+	}
+	switch phonenumbers.IsPossibleNumberWithReason(n) {
+	case phonenumbers.IS_POSSIBLE, phonenumbers.IS_POSSIBLE_LOCAL_ONLY:
+		return phonenumbers.Format(n, phonenumbers.E164), true
+	}
+	return "", false
 }
