@@ -39,8 +39,11 @@ func TestEveryLabelInEveryLanguage(t *testing.T) {
 	for _, s := range Severities {
 		need("severity." + string(s))
 	}
-	for _, s := range []Status{StatusPending, StatusApproved, StatusRejected, StatusMerged} {
+	for _, s := range []Status{StatusPending, StatusApproved, StatusRejected, StatusMerged, StatusNeedsInfo} {
 		need("status." + string(s))
+	}
+	for _, code := range StockNotes {
+		need("note." + code)
 	}
 	for _, s := range []AlertStatus{AlertPublished, AlertRetracted} {
 		need("alert_status." + string(s))
@@ -134,5 +137,33 @@ func TestMatchLanguage(t *testing.T) {
 		if got := MatchLanguage(in); got != want {
 			t.Errorf("MatchLanguage(%.30q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestNotesTravelAsCodes: a stock note reads in the reporter's language whatever language the
+// moderator worked in, the moderator's own words stay as written, and text that merely looks
+// like a code stays text.
+func TestNotesTravelAsCodes(t *testing.T) {
+	n := EncodeNote(NoteRejectInsufficient, "  Which street?  ")
+	if code, free := SplitNote(n); code != NoteRejectInsufficient || free != "Which street?" {
+		t.Fatalf("SplitNote(%q) = %q, %q", n, code, free)
+	}
+	en, es := NoteText("en", n), NoteText("es", n)
+	if !strings.HasPrefix(en, "Thank you for reporting") || !strings.HasSuffix(en, "\n\nWhich street?") {
+		t.Errorf("English note %q", en)
+	}
+	if !strings.HasPrefix(es, "Gracias por avisar") || !strings.HasSuffix(es, "Which street?") {
+		t.Errorf("Spanish note %q", es)
+	}
+	if !NoteInvitesMore(n) || NoteInvitesMore(EncodeNote(NoteRejectRisk, "")) {
+		t.Error("only the insufficient-information rejection invites more")
+	}
+	for _, plain := range []string{"[note:unknown] hi", "[note:reject.risk no bracket", "Plain note"} {
+		if code, free := SplitNote(plain); code != "" || free != plain || NoteText("es", plain) != plain {
+			t.Errorf("%q read as code %q, text %q", plain, code, free)
+		}
+	}
+	if got := EncodeNote("no.such", "words"); got != "words" {
+		t.Errorf("an unknown code is stored as %q", got)
 	}
 }
