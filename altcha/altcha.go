@@ -150,9 +150,13 @@ type SpentStore interface {
 // for concurrent use; several processes may share a key.
 type Issuer struct {
 	key       []byte
-	maxNumber int64
+	maxNumber int64 // the calm difficulty; see difficulty.go for the flood one
 	ttl       time.Duration
 	now       func() time.Time
+
+	threshold float64
+	doublings int
+	meter     *floodMeter
 }
 
 // NewIssuer returns an Issuer.
@@ -175,25 +179,33 @@ func NewIssuer(key []byte, maxNumber int64, ttl time.Duration, now func() time.T
 	if now == nil {
 		now = time.Now
 	}
-	return &Issuer{key: append([]byte(nil), key...), maxNumber: maxNumber, ttl: ttl, now: now}
+	i := &Issuer{key: append([]byte(nil), key...), maxNumber: maxNumber, ttl: ttl, now: now}
+	i.SetFlood(FloodThreshold, FloodWindow, FloodDoublings)
+	return i
 }
 
-// MaxNumber returns the difficulty challenges are issued with (for the
-// proof-of-work parameters in GET /meta).
+// MaxNumber returns the calm difficulty challenges are issued with (for the
+// proof-of-work parameters in GET /meta); under a flood each challenge
+// carries a higher maxnumber of its own.
 func (i *Issuer) MaxNumber() int64 { return i.maxNumber }
 
 // New issues a fresh challenge: a random salt, a secret number drawn
-// uniformly from [0, MaxNumber] with crypto/rand, and an expiry of now+ttl.
+// uniformly from [0, CurrentMaxNumber] with crypto/rand, and an expiry of
+// now+ttl.
 func (i *Issuer) New() (Challenge, error) {
+	i.note()
+	maxNumber := i.CurrentMaxNumber()
 	var raw [saltBytes]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return Challenge{}, fmt.Errorf("altcha: random salt: %w", err)
 	}
-	n, err := rand.Int(rand.Reader, big.NewInt(i.maxNumber+1))
+	n, err := rand.Int(rand.Reader, big.NewInt(maxNumber+1))
 	if err != nil {
 		return Challenge{}, fmt.Errorf("altcha: random number: %w", err)
 	}
-	return i.challengeFor(hex.EncodeToString(raw[:]), n.Int64(), i.now().Add(i.ttl)), nil
+	ch := i.challengeFor(hex.EncodeToString(raw[:]), n.Int64(), i.now().Add(i.ttl))
+	ch.MaxNumber = maxNumber
+	return ch, nil
 }
 
 // challengeFor builds the challenge for a given random salt, number and
@@ -275,8 +287,10 @@ func (i *Issuer) Verify(payload string) (Solution, error) {
 	if !hmac.Equal(sig, i.sign(*p.Challenge)) {
 		return Solution{}, ErrBadSignature
 	}
+	// The signed challenge fixes the number; the range only bounds what is worth hashing, so
+	// it is the highest difficulty ever issued, whatever the difficulty is now.
 	n := *p.Number
-	if n < 0 || n > i.maxNumber {
+	if n < 0 || n > i.Ceiling() {
 		return Solution{}, fmt.Errorf("%w: number out of range", ErrWrongSolution)
 	}
 	if subtle.ConstantTimeCompare([]byte(hashHex(*p.Salt, n)), []byte(*p.Challenge)) != 1 {
@@ -306,6 +320,7 @@ func (i *Issuer) Redeem(ctx context.Context, store SpentStore, payload string) e
 	if !first {
 		return ErrReplayed
 	}
+	i.note()
 	return nil
 }
 

@@ -129,6 +129,7 @@ func TestSolvedPayloadVerifies(t *testing.T) {
 // make solving cheaper for a solver that knows it.
 func TestNumberCoversInclusiveRange(t *testing.T) {
 	iss := NewIssuer(testKey, 9, time.Minute, fixedClock(testNow))
+	iss.SetFlood(FloodThreshold, FloodWindow, 0) // 2000 challenges at once would raise the range
 	seen := map[int64]int{}
 	for range 2000 {
 		ch, err := iss.New()
@@ -251,6 +252,8 @@ func TestVerifyErrors(t *testing.T) {
 		{"valid at the length limit", atLimit, nil},
 		{"valid with number 0", Payload(atZero, 0), nil},
 		{"valid with the maximum number", Payload(atMax, 1000), nil},
+		// A challenge issued during a flood verifies after it, when the difficulty is back down.
+		{"valid at the flood ceiling", Payload(iss.challengeFor(saltHex, iss.Ceiling(), exp), iss.Ceiling()), nil},
 
 		{"empty", "", ErrMalformed},
 		{"too long", strings.Repeat("A", MaxPayloadLen+4), ErrMalformed},
@@ -291,6 +294,7 @@ func TestVerifyErrors(t *testing.T) {
 		{"wrong number", Payload(good, 78), ErrWrongSolution},
 		{"negative number", Payload(good, -1), ErrWrongSolution},
 		{"number above max", Payload(good, 1001), ErrWrongSolution},
+		{"number above the flood ceiling", Payload(iss.challengeFor(saltHex, iss.Ceiling()+1, exp), iss.Ceiling()+1), ErrWrongSolution},
 		{"expiry forged in salt", fields(func(m map[string]any) { m["salt"] = forgedSalt }), ErrWrongSolution},
 
 		{"expired", Payload(expired, 77), ErrExpired},

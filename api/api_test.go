@@ -49,7 +49,6 @@ func newTestServerOn(t *testing.T, s store.Store) *testServer {
 		Areas:      report.DefaultAreas(),
 		Proofs:     altcha.NewIssuer([]byte("0123456789abcdef0123456789abcdef"), 1000, time.Minute, now),
 		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
-		Verified:   ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 3, Period: time.Hour, Burst: 2, Now: now}),
 		Now:        now,
 		// The key moderators store checkable identifiers under.

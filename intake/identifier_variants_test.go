@@ -29,7 +29,6 @@ func TestCheckFindsIdentifierVariants(t *testing.T) {
 		Store: s, Areas: report.DefaultAreas(), IdentifierKey: key, Now: now,
 		Proofs:     altcha.NewIssuer([]byte("0123456789abcdef0123456789abcdef"), 1000, time.Minute, now),
 		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
-		Verified:   ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 	}
 	pub := &publishing.Service{Store: s, Areas: report.DefaultAreas(), IdentifierKey: key, Now: now, Log: testkit.DiscardLogger()}

@@ -27,10 +27,12 @@ type Service struct {
 	Receipts ReceiptKey
 	// IdentifierKey is the HMAC key checkable identifiers are stored under by moderators.
 	IdentifierKey []byte
-	// Verified limits reports that came with a solved proof of work; Unverified the ones
-	// without (JavaScript off), which are cheaper to send and so get a tighter limit.
-	Verified, Unverified *ratelimit.Limiter
-	Now                  func() time.Time
+	// Unverified limits reports sent without a proof of work (JavaScript off), per address.
+	// A report with a valid, unspent proof is never limited per address, since many people
+	// may share one (a drop-in centre's wifi, an outreach tablet): a flood makes the proof
+	// dearer instead (altcha's adaptive difficulty).
+	Unverified *ratelimit.Limiter
+	Now        func() time.Time
 	// Accepted, if set, is told the kind of every stored report (metrics); nothing else.
 	Accepted func(kind string, verified bool)
 }
@@ -40,6 +42,9 @@ type Submission struct {
 	Kind   string
 	Fields []byte // the JSON object of fields
 	Proof  string // the ALTCHA payload, empty without JavaScript
+	// FormToken is the token of the report form the submission came from (formtoken.go),
+	// which makes sending the same form again show the same receipt; empty from the API.
+	FormToken string
 }
 
 // Receipt is what a reporter gets back once: the code is never stored in the clear.
@@ -47,25 +52,37 @@ type Receipt struct {
 	ID     string
 	Code   string
 	Status report.Status
+	// Again says the same form had already sent this report: nothing new was stored. Code is
+	// empty when the form is older than FormTokenTTL (the code is not shown again then).
+	Again     bool
+	Submitted time.Time // the day, for a receipt shown again
 }
 
-// Submit validates, checks the proof and the rate limit, and stores a report. client is the
-// rate-limit key of the sender (web.ClientKey), used only in memory, never stored or logged.
+// Submit validates, checks the proof or, without one, the rate limit, and stores a report.
+// client is the rate-limit key of the sender (web.ClientKey), used only in memory, never stored
+// or logged.
 func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Receipt, error) {
+	form, sent, err := s.openForm(ctx, sub)
+	if err != nil {
+		return Receipt{}, err
+	}
+	if sent != nil { // sent before: its proof is spent and it must not be stored twice
+		return *sent, nil
+	}
 	r, err := report.Decode(sub.Kind, sub.Fields, s.Areas, s.Now())
 	if err != nil {
 		return Receipt{}, err
 	}
-	limiter := s.Unverified
-	if sub.Proof != "" {
-		limiter = s.Verified
-	}
-	if ok, retry := limiter.Allow(client); !ok {
-		return Receipt{}, &RateLimitedError{Retry: retry}
-	}
-	if sub.Proof != "" {
+	if sub.Proof == "" {
+		if ok, retry := s.Unverified.Allow(client); !ok {
+			return Receipt{}, &RateLimitedError{Retry: retry}
+		}
+	} else {
 		switch err := s.Proofs.Redeem(ctx, s.Store, sub.Proof); {
 		case errors.Is(err, altcha.ErrReplayed):
+			if sent := s.sentMeanwhile(ctx, form); sent != nil { // a double tap
+				return *sent, nil
+			}
 			return Receipt{}, ErrReplayedProof
 		case errors.Is(err, store.ErrUnavailable):
 			return Receipt{}, err
@@ -74,13 +91,54 @@ func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Re
 		}
 		r.Verified = true
 	}
-	code := newReceipt()
-	hash, _ := s.Receipts.Hash(code)
+	return s.create(ctx, r)
+}
+
+// ActionStaffEntered is the audit action of a report filed by outreach staff.
+const ActionStaffEntered = "report.staff_entered"
+
+// SubmitForStaff stores a report that signed-in staff (an outreach worker, a moderator) typed
+// in on someone's behalf: no proof of work and no per-address limit, since the account is the
+// accountability. The report is marked StaffEntered but does not name staff; the audit log
+// does, with an entry written first, so that no staff-entered report exists without one.
+func (s *Service) SubmitForStaff(ctx context.Context, staff string, sub Submission) (Receipt, error) {
+	r, err := report.Decode(sub.Kind, sub.Fields, s.Areas, s.Now())
+	if err != nil {
+		return Receipt{}, err
+	}
 	r.ID = report.NewID()
+	r.StaffEntered = true
+	if err := s.Store.AppendAudit(ctx, store.AuditEntry{
+		ID: report.NewID(), Time: s.Now(), Actor: staff, Action: ActionStaffEntered, Target: r.ID, Detail: string(r.Kind),
+	}); err != nil {
+		return Receipt{}, err
+	}
+	return s.create(ctx, r)
+}
+
+// create gives a decoded report its receipt and stores it.
+func (s *Service) create(ctx context.Context, r *report.Report) (Receipt, error) {
+	code := newReceipt()
+	if form != nil {
+		if sent, err := s.claim(ctx, form); err != nil || sent != nil {
+			if sent != nil {
+				return *sent, nil
+			}
+			return Receipt{}, err
+		}
+		code = form.code
+	}
+	hash, _ := s.Receipts.Hash(code)
+	if r.ID == "" {
+		r.ID = report.NewID()
+	}
 	r.ReceiptHash = hash
 	r.Status = report.StatusPending
 	r.SubmittedDay = report.Day(s.Now())
 	if err := s.Store.CreateReport(ctx, r); err != nil {
+		if sent := s.sentMeanwhile(ctx, form); errors.Is(err, store.ErrExists) && sent != nil {
+			return *sent, nil
+		}
 		return Receipt{}, err
 	}
 	if s.Accepted != nil {

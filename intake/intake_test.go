@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,7 +29,6 @@ func newService(t *testing.T) *intake.Service {
 		Proofs:        altcha.NewIssuer([]byte("0123456789abcdef0123456789abcdef"), 1000, time.Minute, now),
 		Receipts:      intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
 		IdentifierKey: []byte("identifier-key"),
-		Verified:      ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 		Unverified:    ratelimit.New(ratelimit.Options{Rate: 3, Period: time.Hour, Burst: 2, Now: now}),
 		Now:           now,
 	}
@@ -155,7 +155,7 @@ func TestUnverifiedReportsAreRateLimitedWithARetryTime(t *testing.T) {
 	if retry, ok := intake.RetryAfter(err); !ok || retry != rl.Retry {
 		t.Errorf("RetryAfter = %v %v", retry, ok)
 	}
-	// Another client is not affected, and a proof of work has its own, wider limit.
+	// Another client is not affected, and a proof of work is not limited per address.
 	if _, err := in.Submit(ctx, "192.0.2.9", intake.Submission{Kind: "bad_date", Fields: badDate(t)}); err != nil {
 		t.Errorf("another client: %v", err)
 	}
@@ -267,5 +267,79 @@ func TestSubmitWithTheSpentRecordDownIsUnavailable(t *testing.T) {
 	_, err := in.Submit(context.Background(), "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: proof(t, in)})
 	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, intake.ErrBadProof) {
 		t.Fatalf("Submit = %v, want store.ErrUnavailable", err)
+	}
+}
+
+// People behind one address (a drop-in centre's wifi, an outreach tablet) each send a report
+// with a valid proof: all are accepted, well past the limit for reports without one.
+func TestReportsWithProofsAreNotLimitedPerAddress(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	for i := range 8 {
+		rec, err := in.Submit(ctx, "198.51.100.7", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: proof(t, in)})
+		if err != nil {
+			t.Fatalf("report %d with a proof from the shared address: %v", i+1, err)
+		}
+		if stored, err := in.Store.Report(ctx, rec.ID); err != nil || !stored.Verified || stored.StaffEntered {
+			t.Fatalf("report %d stored %+v, %v", i+1, stored, err)
+		}
+	}
+	// Without a proof the address still has its own small allowance, untouched by the above.
+	for i := range 2 {
+		if _, err := in.Submit(ctx, "198.51.100.7", intake.Submission{Kind: "bad_date", Fields: badDate(t)}); err != nil {
+			t.Fatalf("report %d without a proof: %v", i+1, err)
+		}
+	}
+	if _, err := in.Submit(ctx, "198.51.100.7", intake.Submission{Kind: "bad_date", Fields: badDate(t)}); !errors.Is(err, intake.ErrRateLimited) {
+		t.Errorf("third report without a proof: %v, want rate limited", err)
+	}
+	// A bad proof is refused as bad, not counted against the address.
+	if _, err := in.Submit(ctx, "198.51.100.7", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: "bm90IGEgcHJvb2Y="}); !errors.Is(err, intake.ErrBadProof) {
+		t.Errorf("bad proof: %v, want ErrBadProof", err)
+	}
+}
+
+// A report staff type in for someone needs no proof and no allowance, is marked as entered by
+// staff without naming them, and the audit log says who.
+func TestStaffReportsAreMarkedAndAudited(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	var recs []intake.Receipt
+	for i := range 4 { // past the allowance of an address without a proof
+		rec, err := in.SubmitForStaff(ctx, "ana-outreach", intake.Submission{Kind: "bad_date", Fields: badDate(t)})
+		if err != nil {
+			t.Fatalf("staff report %d: %v", i+1, err)
+		}
+		recs = append(recs, rec)
+	}
+	stored, err := in.Store.Report(ctx, recs[0].ID)
+	if err != nil || !stored.StaffEntered || stored.Verified || stored.Status != report.StatusPending {
+		t.Fatalf("stored %+v, %v: want pending, staff-entered, without a proof", stored, err)
+	}
+	if raw, _ := json.Marshal(stored); strings.Contains(string(raw), "ana-outreach") {
+		t.Errorf("the report names the staff member: %s", raw)
+	}
+	if st, err := in.Status(ctx, recs[0].Code); err != nil || st.Status != report.StatusPending {
+		t.Errorf("the receipt handed over does not find the report: %+v, %v", st, err)
+	}
+	log, err := in.Store.AuditLog(ctx, store.AuditFilter{Action: intake.ActionStaffEntered})
+	if err != nil || len(log) != 4 {
+		t.Fatalf("audit entries %+v, %v: want 4", log, err)
+	}
+	targets := map[string]bool{}
+	for _, e := range log {
+		if e.Actor != "ana-outreach" {
+			t.Errorf("audit entry %+v, want actor ana-outreach", e)
+		}
+		targets[e.Target] = true
+	}
+	for _, rec := range recs {
+		if !targets[rec.ID] {
+			t.Errorf("no audit entry names report %s", rec.ID)
+		}
+	}
+	var ve *report.ValidationError
+	if _, err := in.SubmitForStaff(ctx, "ana-outreach", intake.Submission{Kind: "bad_date", Fields: []byte(`{}`)}); !errors.As(err, &ve) {
+		t.Errorf("empty staff report: %v, want field errors", err)
 	}
 }

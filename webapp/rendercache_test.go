@@ -133,7 +133,6 @@ func cachedSite(t testing.TB) (h http.Handler, site *Site, local, other *alertca
 		Store: local, Areas: areas,
 		Proofs:     altcha.NewIssuer([]byte("pow-key-for-the-webapp-tests"), testMaxPoW, 15*time.Minute, clk.Now),
 		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789"),
-		Verified:   ratelimit.New(ratelimit.Options{Rate: 1000, Period: time.Second, Burst: 1000}),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 1, Period: time.Hour, Burst: 100}),
 		Now:        clk.Now, IdentifierKey: identifierKey,
 	}

@@ -66,7 +66,6 @@ func newTestSite(t *testing.T, opt ...siteOptions) *testSite {
 		Areas:      areas,
 		Proofs:     altcha.NewIssuer([]byte("pow-key-for-the-webapp-tests"), testMaxPoW, 15*time.Minute, time.Now),
 		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789"),
-		Verified:   ratelimit.New(ratelimit.Options{Rate: 1000, Period: time.Second, Burst: 1000}),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 1, Period: time.Hour, Burst: o.unverifiedBurst}),
 		Now:        time.Now,
 		// The key the check page looks identifiers up under, as moderators store them.

@@ -118,11 +118,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		Proofs:        altcha.NewIssuer([]byte(powKey), cmp.Or(opts.PoWMaxNumber, altcha.DefaultMaxNumber), altcha.DefaultTTL, now),
 		Receipts:      intake.ReceiptKey(receiptKey),
 		IdentifierKey: []byte(identifierKey),
-		Verified:      limit(10, time.Hour, 5),
 		Unverified:    limit(3, time.Hour, 2),
 		Now:           now,
 		Accepted:      a.metrics.reportAccepted,
 	}
+	// Each replica sees its share of the traffic, so each raises the difficulty at its share of
+	// the flood threshold (see altcha/difficulty.go).
+	a.intake.Proofs.SetFlood(max(altcha.FloodThreshold/max(cfg.Replicas, 1), 1), altcha.FloodWindow, altcha.FloodDoublings)
 	if err := a.wirePush(ctx, opts); err != nil {
 		return nil, err
 	}
