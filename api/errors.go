@@ -35,7 +35,7 @@ var (
 	errTooLarge        = (*Error)(web.ErrTooLarge)
 	errMediaType       = &Error{http.StatusUnsupportedMediaType, "unsupported_media_type", "Send the body as application/json."}
 	errUnauthorized    = &Error{http.StatusUnauthorized, "unauthorized", "A valid token is required."}
-	errRateLimited     = &Error{http.StatusTooManyRequests, "rate_limited", "Too many requests. Wait a little and try again."}
+	errRateLimited     = &Error{http.StatusTooManyRequests, "rate_limited", "Too many requests from this connection. Wait retry_after seconds and try again; a report with a solved anti-spam check is never limited this way."}
 	errUnavailable     = &Error{http.StatusServiceUnavailable, "unavailable", "The service is briefly unavailable. Try again in a minute; nothing you sent was stored."}
 	errInternal        = (*Error)(web.ErrInternal)
 )
@@ -60,8 +60,13 @@ func writeError(c *gin.Context, err error) {
 		web.WriteJSONError(c, http.StatusBadRequest, web.ErrorDetail{Code: code, Message: ve.Summary(lang), Fields: ve.Messages(lang)})
 		return
 	case errors.As(err, &le):
+		// The wait is in the body too, for clients that cannot read headers (a fetch through
+		// some proxies) and to say it in words.
 		c.Header("Retry-After", strconv.Itoa(le.Seconds()))
-		ae = errRateLimited
+		c.AbortWithStatusJSON(errRateLimited.Status, rateLimitedBody{rateLimitedDetail{
+			Code: errRateLimited.Code, Message: errRateLimited.Message, RetryAfter: le.Seconds(),
+		}})
+		return
 	case errors.As(err, &ae):
 		// already one of the table's errors
 	case errors.Is(err, intake.ErrNotFound):
@@ -83,6 +88,17 @@ func writeError(c *gin.Context, err error) {
 		ae = errInternal
 	}
 	web.WriteError(c, (*web.Error)(ae))
+}
+
+// rateLimitedBody is the error shape with the seconds to wait, as Retry-After has them.
+type rateLimitedBody struct {
+	Error rateLimitedDetail `json:"error"`
+}
+
+type rateLimitedDetail struct {
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	RetryAfter int    `json:"retry_after"`
 }
 
 // language picks en or es from ?lang= or Accept-Language.

@@ -2,7 +2,9 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -124,10 +126,23 @@ func TestUnverifiedReportsAreAcceptedAndLimited(t *testing.T) {
 	if w.Code != http.StatusTooManyRequests || w.Header().Get("Retry-After") == "" {
 		t.Fatalf("third unverified report: %d Retry-After=%q", w.Code, w.Header().Get("Retry-After"))
 	}
-	// A solved proof is held to the looser limit, so the same person can still report.
-	body["altcha"] = ts.solvedProof(t)
-	if w := ts.request(t, "POST", "/api/v1/reports", body); w.Code != 201 {
-		t.Fatalf("verified report after the unverified limit: %d %s", w.Code, w.Body)
+	var refusal struct {
+		Error struct {
+			Code       string `json:"code"`
+			RetryAfter int    `json:"retry_after"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &refusal); err != nil || refusal.Error.Code != "rate_limited" ||
+		strconv.Itoa(refusal.Error.RetryAfter) != w.Header().Get("Retry-After") {
+		t.Errorf("refusal body %s (%v): want code rate_limited and retry_after equal to Retry-After %s", w.Body, err, w.Header().Get("Retry-After"))
+	}
+	// Reports with solved proofs are not limited per address: five people on one connection
+	// (and more) all get through.
+	for i := range 6 {
+		body["altcha"] = ts.solvedProof(t)
+		if w := ts.request(t, "POST", "/api/v1/reports", body); w.Code != 201 {
+			t.Fatalf("report %d with a proof from the limited address: %d %s", i+1, w.Code, w.Body)
+		}
 	}
 }
 
