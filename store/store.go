@@ -217,13 +217,17 @@ type AlertFilter struct {
 	Limit          int // 1 to 100; anything else is 20
 }
 
-// AlertChange is a moderator's edit of an alert's public content.
+// AlertChange is a moderator's edit of an alert's public content. It is the full new content,
+// not a patch: nil Details or Texts leave the alert without them, so an edit form sends every
+// part it shows, unchanged ones included.
 type AlertChange struct {
 	Title    string
 	Body     string
 	Severity report.Severity
 	Areas    []string
 	Expires  time.Time
+	Details  []report.Detail
+	Texts    []report.Translation
 }
 
 // Alert lists for moderators.

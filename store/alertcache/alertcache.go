@@ -186,6 +186,13 @@ func (c *Store) Alert(ctx context.Context, id string) (*report.Alert, error) {
 func clone(a report.Alert) report.Alert {
 	a.Areas = slices.Clone(a.Areas)
 	a.Identifiers = slices.Clone(a.Identifiers)
+	a.Texts = slices.Clone(a.Texts)
+	if a.Details != nil {
+		a.Details = slices.Clone(a.Details)
+		for i := range a.Details {
+			a.Details[i].Codes = slices.Clone(a.Details[i].Codes)
+		}
+	}
 	return a
 }
 

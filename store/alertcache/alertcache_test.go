@@ -221,3 +221,45 @@ func ids(as []report.Alert) []string {
 	}
 	return out
 }
+
+// TestDetailsAndTextsServedWholeAndUnshared checks that the cache hands out an alert's
+// description, its texts and its identifiers' hints as stored, and that a caller changing what
+// it got (a page localising a detail in place) does not change what the next reader sees.
+func TestDetailsAndTextsServedWholeAndUnshared(t *testing.T) {
+	base, cache, _ := newPair(t)
+	ctx := context.Background()
+	a := &report.Alert{ID: report.NewID(), Version: 1, Kind: report.BadDate, Severity: report.SeverityDanger,
+		Title: "Robbery", Body: "", Areas: []string{"ward-1"}, IncidentDay: report.Day(start), Published: start.Add(time.Minute),
+		Updated: start, Expires: start.Add(24 * time.Hour), Status: report.AlertPublished, ReportCount: 1,
+		Details:     []report.Detail{{Field: "vehicle", Text: "red sedan"}, {Field: "harms", Codes: []string{"robbery_theft"}}},
+		Texts:       []report.Translation{{Lang: "en", Title: "Robbery"}, {Lang: "es", Title: "Robo", Body: "Un cliente robó."}},
+		Identifiers: []report.Identifier{{Type: "phone", Hint: "•••0177", HMAC: "h"}}}
+	if err := cache.CreateAlert(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	want, err := base.Alert(ctx, a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(want.Details, a.Details) || !reflect.DeepEqual(want.Texts, a.Texts) || want.Identifiers[0].Hint != "•••0177" {
+		t.Fatalf("the store gave back %+v", want)
+	}
+	for range 2 {
+		got, err := cache.Alert(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := cache.PublishedAlerts(ctx, store.AlertFilter{Limit: 1})
+		if err != nil || len(list) != 1 || list[0].ID != a.ID {
+			t.Fatalf("newest alert = %v, %v", ids(list), err)
+		}
+		for _, g := range []*report.Alert{got, &list[0]} {
+			if !reflect.DeepEqual(g, want) {
+				t.Fatalf("cache gave\n %+v\nstore gave\n %+v", g, want)
+			}
+			g.Details[1].Codes[0] = "changed"
+			g.Details[0].Text = "changed"
+			g.Texts[1].Title = "changed"
+		}
+	}
+}

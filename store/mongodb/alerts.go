@@ -68,17 +68,33 @@ func (s *Store) CountPublishedAlerts(ctx context.Context) (int64, error) {
 }
 
 // UpdateAlert applies an edit as a new version, if the alert is still published and still at
-// fromVersion: an edit made on a stale page must not silently undo someone else's.
+// fromVersion: an edit made on a stale page must not silently undo someone else's. The change
+// replaces the public content whole: empty details or texts are removed, as CreateAlert would
+// have left them out.
 func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
+	set := bson.D{
+		{Key: "title", Value: ch.Title}, {Key: "body", Value: ch.Body}, {Key: "severity", Value: ch.Severity},
+		{Key: "areas", Value: ch.Areas}, {Key: "expires", Value: ch.Expires}, {Key: "updated", Value: s.now()},
+	}
+	unset := bson.D{}
+	for _, f := range []struct {
+		key   string
+		value any
+		empty bool
+	}{{"details", ch.Details, len(ch.Details) == 0}, {"texts", ch.Texts, len(ch.Texts) == 0}} {
+		if f.empty {
+			unset = append(unset, bson.E{Key: f.key, Value: ""})
+		} else {
+			set = append(set, bson.E{Key: f.key, Value: f.value})
+		}
+	}
+	update := bson.D{{Key: "$set", Value: set}, {Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}}}
+	if len(unset) > 0 {
+		update = append(update, bson.E{Key: "$unset", Value: unset})
+	}
 	return s.changeAlert(ctx,
 		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: fromVersion}, {Key: "status", Value: report.AlertPublished}},
-		bson.D{
-			{Key: "$set", Value: bson.D{
-				{Key: "title", Value: ch.Title}, {Key: "body", Value: ch.Body}, {Key: "severity", Value: ch.Severity},
-				{Key: "areas", Value: ch.Areas}, {Key: "expires", Value: ch.Expires}, {Key: "updated", Value: s.now()},
-			}},
-			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
-		})
+		update)
 }
 
 // RetractAlert withdraws a published alert as a new version, which the dispatcher pushes as a

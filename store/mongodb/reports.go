@@ -188,9 +188,9 @@ func decideUpdate(d store.Decision, now time.Time) bson.D {
 	}
 }
 
-// PurgeDecidedReports removes the raw text of reports decided before cutoff: the kind's fields
-// and the follow-ups go, the status, dates, note and alert link stay so the receipt still
-// answers. It returns how many reports were purged.
+// PurgeDecidedReports removes the raw text of reports decided before cutoff: the kind's fields,
+// the follow-ups and the hashes of the identifiers found in them go; the status, dates, note
+// and alert link stay so the receipt still answers. It returns how many reports were purged.
 func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := s.c(store.ColReports).UpdateMany(ctx,
 		bson.D{
@@ -200,7 +200,8 @@ func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int6
 		},
 		bson.D{
 			{Key: "$set", Value: bson.D{{Key: "purged", Value: true}}},
-			{Key: "$unset", Value: bson.D{{Key: "bad_date", Value: ""}, {Key: "drug_alert", Value: ""}, {Key: "followups", Value: ""}}},
+			{Key: "$unset", Value: bson.D{{Key: "bad_date", Value: ""}, {Key: "drug_alert", Value: ""}, {Key: "followups", Value: ""},
+				{Key: "identifier_hmacs", Value: ""}}},
 		})
 	if err != nil {
 		return 0, fmt.Errorf("purge decided reports: %w", wrap(err))

@@ -273,7 +273,38 @@ func (s *Store) load(ctx context.Context, tx *sql.Tx, collection string, records
 		}
 		rows[i] = a
 	}
-	return wrapf("load "+collection, insertRows(ctx, tx, head, tail, ncols, rows))
+	if err := insertRows(ctx, tx, head, tail, ncols, rows); err != nil {
+		return wrapf("load "+collection, err)
+	}
+	if collection == store.ColReports {
+		return loadReportIdentifiers(ctx, tx, records)
+	}
+	return nil
+}
+
+// loadReportIdentifiers rebuilds the report_identifiers rows of loaded reports from their
+// identifier_hmacs, so that a replaced report is linked by its new hashes only.
+func loadReportIdentifiers(ctx context.Context, tx *sql.Tx, records []any) error {
+	var rows [][]any
+	ids := make([]any, 0, len(records))
+	for _, v := range records {
+		r, err := deref[report.Report](v)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, r.ID)
+		for _, h := range r.IdentifierHMACs {
+			rows = append(rows, []any{h, r.ID})
+		}
+	}
+	for chunk := range slices.Chunk(ids, maxParams) {
+		q := `DELETE FROM report_identifiers WHERE report_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + `)`
+		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
+			return wrapf("load report identifiers", err)
+		}
+	}
+	head := `INSERT INTO report_identifiers (hmac, report_id) VALUES `
+	return wrapf("load report identifiers", insertRows(ctx, tx, head, ` ON CONFLICT DO NOTHING`, 2, rows))
 }
 
 // Empty reports whether the database holds no record at all.

@@ -17,16 +17,17 @@ import (
 // child table's primary key.
 const alertCols = `alerts.id, alerts.version, alerts.kind, alerts.severity, alerts.title, alerts.body, alerts.areas,
 	alerts.incident_day, alerts.time_band, alerts.published, alerts.updated, alerts.expires, alerts.status,
-	alerts.report_count,
-	(SELECT json_group_array(json_array(type, value, hmac, public) ORDER BY seq) FROM alert_identifiers
+	alerts.report_count, alerts.details, alerts.texts,
+	(SELECT json_group_array(json_array(type, value, hmac, public, hint) ORDER BY seq) FROM alert_identifiers
 		WHERE alert_identifiers.alert_id = alerts.id)`
 
 func scanAlert(sc scanner) (report.Alert, error) {
 	var a report.Alert
 	var kind, severity, status, areas, idents string
 	var incident, published, updated, expires sql.NullInt64
+	var details, texts sql.NullString
 	if err := sc.Scan(&a.ID, &a.Version, &kind, &severity, &a.Title, &a.Body, &areas, &incident, &a.TimeBand,
-		&published, &updated, &expires, &status, &a.ReportCount, &idents); err != nil {
+		&published, &updated, &expires, &status, &a.ReportCount, &details, &texts, &idents); err != nil {
 		return a, err
 	}
 	a.Kind, a.Severity, a.Status = report.Kind(kind), report.Severity(severity), report.AlertStatus(status)
@@ -34,19 +35,26 @@ func scanAlert(sc scanner) (report.Alert, error) {
 	if err := json.Unmarshal([]byte(areas), &a.Areas); err != nil {
 		return a, fmt.Errorf("decode alert %s: %w", a.ID, err)
 	}
+	if err := decodeJSON(details, &a.Details); err != nil {
+		return a, fmt.Errorf("decode alert %s: %w", a.ID, err)
+	}
+	if err := decodeJSON(texts, &a.Texts); err != nil {
+		return a, fmt.Errorf("decode alert %s: %w", a.ID, err)
+	}
 	var ids [][]any
 	if err := json.Unmarshal([]byte(idents), &ids); err != nil {
 		return a, fmt.Errorf("decode alert %s: %w", a.ID, err)
 	}
 	for _, t := range ids {
-		if len(t) != 4 {
+		if len(t) != 5 {
 			return a, fmt.Errorf("decode alert %s: bad identifier", a.ID)
 		}
 		typ, _ := t[0].(string)
 		val, _ := t[1].(string)
 		hmac, _ := t[2].(string)
 		pub, _ := t[3].(float64)
-		a.Identifiers = append(a.Identifiers, report.Identifier{Type: typ, Value: val, HMAC: hmac, Public: pub != 0})
+		hint, _ := t[4].(string)
+		a.Identifiers = append(a.Identifiers, report.Identifier{Type: typ, Value: val, Hint: hint, HMAC: hmac, Public: pub != 0})
 	}
 	return a, nil
 }
@@ -57,6 +65,27 @@ func (c conn) alert(ctx context.Context, id string) (*report.Alert, error) {
 		return nil, wrapf("read alert", err)
 	}
 	return &a, nil
+}
+
+// encodeList returns a list as JSON text for a nullable column: NULL when it is empty, so that
+// an alert without details reads back as nil, as it was written.
+func encodeList[T any](what string, list []T) (any, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	b, err := json.Marshal(list)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", what, err)
+	}
+	return string(b), nil
+}
+
+// decodeJSON decodes a nullable JSON column into v; NULL leaves v as it is.
+func decodeJSON(col sql.NullString, v any) error {
+	if !col.Valid {
+		return nil
+	}
+	return json.Unmarshal([]byte(col.String), v)
 }
 
 func encodeAreas(areas []string) (string, error) {
@@ -73,18 +102,26 @@ func (c conn) insertAlert(ctx context.Context, a *report.Alert) error {
 	if err != nil {
 		return err
 	}
+	details, err := encodeList("alert details", a.Details)
+	if err != nil {
+		return err
+	}
+	texts, err := encodeList("alert texts", a.Texts)
+	if err != nil {
+		return err
+	}
 	if _, err := c.exec(ctx, `INSERT INTO alerts (id, version, kind, severity, title, body, areas, incident_day, time_band,
-		published, updated, expires, status, report_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		published, updated, expires, status, report_count, details, texts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		a.ID, a.Version, string(a.Kind), string(a.Severity), a.Title, a.Body, areas, ms(a.IncidentDay), a.TimeBand,
-		ms(a.Published), ms(a.Updated), ms(a.Expires), string(a.Status), a.ReportCount); err != nil {
+		ms(a.Published), ms(a.Updated), ms(a.Expires), string(a.Status), a.ReportCount, details, texts); err != nil {
 		return wrapf("create alert", err)
 	}
 	if err := c.addAreas(ctx, a.ID, a.Areas); err != nil {
 		return err
 	}
 	for i, id := range a.Identifiers {
-		if _, err := c.exec(ctx, `INSERT INTO alert_identifiers (alert_id, seq, type, value, hmac, public) VALUES (?, ?, ?, ?, ?, ?)`,
-			a.ID, i, id.Type, id.Value, id.HMAC, boolInt(id.Public)); err != nil {
+		if _, err := c.exec(ctx, `INSERT INTO alert_identifiers (alert_id, seq, type, value, hmac, public, hint) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, i, id.Type, id.Value, id.HMAC, boolInt(id.Public), id.Hint); err != nil {
 			return wrapf("create alert identifier", err)
 		}
 	}
@@ -190,9 +227,18 @@ func (s *Store) changeAlert(ctx context.Context, id string, more func(c conn) er
 }
 
 // UpdateAlert applies an edit as a new version, if the alert is still published and still at
-// fromVersion: an edit made on a stale page must not silently undo someone else's.
+// fromVersion: an edit made on a stale page must not silently undo someone else's. The change
+// replaces the public content whole, details and texts included.
 func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
 	areas, err := encodeAreas(ch.Areas)
+	if err != nil {
+		return nil, err
+	}
+	details, err := encodeList("alert details", ch.Details)
+	if err != nil {
+		return nil, err
+	}
+	texts, err := encodeList("alert texts", ch.Texts)
 	if err != nil {
 		return nil, err
 	}
@@ -201,9 +247,9 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch 
 			return wrapf("change alert areas", err)
 		}
 		return c.addAreas(ctx, id, ch.Areas)
-	}, `UPDATE alerts SET title = ?, body = ?, severity = ?, areas = ?, expires = ?, updated = ?, version = version + 1
-		WHERE status = 'published' AND version = ? AND id = ?`,
-		ch.Title, ch.Body, string(ch.Severity), areas, ms(ch.Expires), ms(s.now()), fromVersion, id)
+	}, `UPDATE alerts SET title = ?, body = ?, severity = ?, areas = ?, expires = ?, details = ?, texts = ?, updated = ?,
+		version = version + 1 WHERE status = 'published' AND version = ? AND id = ?`,
+		ch.Title, ch.Body, string(ch.Severity), areas, ms(ch.Expires), details, texts, ms(s.now()), fromVersion, id)
 }
 
 // RetractAlert withdraws a published alert as a new version, which the dispatcher pushes as a

@@ -11,7 +11,7 @@ import (
 
 // growing are the tables whose size grows with use; a full scan of one is a query whose cost
 // grows with history. Moderators and settings stay small.
-var growing = map[string]bool{"reports": true, "alerts": true, "alert_areas": true, "alert_identifiers": true,
+var growing = map[string]bool{"reports": true, "report_identifiers": true, "alerts": true, "alert_areas": true, "alert_identifiers": true,
 	"subscriptions": true, "deliveries": true, "delivery_claims": true, "sessions": true, "audit": true,
 	"spent_challenges": true}
 

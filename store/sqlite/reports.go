@@ -12,7 +12,7 @@ import (
 )
 
 const reportCols = `id, receipt_hash, kind, status, submitted_day, verified, bad_date, drug_alert, followups,
-	note, alert_id, decided_at, purged, claimed_by, claimed_until`
+	note, alert_id, decided_at, purged, claimed_by, claimed_until, answered, staff_entered, identifier_hmacs`
 
 // followupJSON is a follow-up as stored in the followups column.
 type followupJSON struct {
@@ -48,18 +48,26 @@ func reportArgs(r *report.Report) ([]any, error) {
 		}
 		followups = string(b)
 	}
+	hmacs, err := encodeList("identifier hashes", r.IdentifierHMACs)
+	if err != nil {
+		return nil, err
+	}
 	return []any{r.ID, r.ReceiptHash, string(r.Kind), string(r.Status), ms(r.SubmittedDay), boolInt(r.Verified),
-		badDate, drugAlert, followups, r.Note, r.AlertID, ms(r.DecidedAt), boolInt(r.Purged), r.ClaimedBy, ms(r.ClaimedUntil)}, nil
+		badDate, drugAlert, followups, r.Note, r.AlertID, ms(r.DecidedAt), boolInt(r.Purged), r.ClaimedBy, ms(r.ClaimedUntil),
+		boolInt(r.Answered), boolInt(r.StaffEntered), hmacs}, nil
 }
 
 func scanReport(sc scanner) (report.Report, error) {
 	var r report.Report
 	var kind, status string
 	var submitted, decided, claimedUntil sql.NullInt64
-	var badDate, drugAlert, followups sql.NullString
+	var badDate, drugAlert, followups, hmacs sql.NullString
 	if err := sc.Scan(&r.ID, &r.ReceiptHash, &kind, &status, &submitted, &r.Verified, &badDate, &drugAlert, &followups,
-		&r.Note, &r.AlertID, &decided, &r.Purged, &r.ClaimedBy, &claimedUntil); err != nil {
+		&r.Note, &r.AlertID, &decided, &r.Purged, &r.ClaimedBy, &claimedUntil, &r.Answered, &r.StaffEntered, &hmacs); err != nil {
 		return r, err
+	}
+	if err := decodeJSON(hmacs, &r.IdentifierHMACs); err != nil {
+		return r, fmt.Errorf("decode report %s: %w", r.ID, err)
 	}
 	r.Kind, r.Status = report.Kind(kind), report.Status(status)
 	r.SubmittedDay, r.DecidedAt, r.ClaimedUntil = fromMS(submitted), fromMS(decided), fromMS(claimedUntil)
@@ -96,7 +104,18 @@ func (c conn) reportBy(ctx context.Context, column, value string) (*report.Repor
 	return &r, nil
 }
 
-const insertReport = `INSERT INTO reports (` + reportCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+const insertReport = `INSERT INTO reports (` + reportCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+// linkIdentifiers adds report id's rows to report_identifiers, the index of
+// reports.identifier_hmacs; rows it has already are kept.
+func (c conn) linkIdentifiers(ctx context.Context, id string, hmacs []string) error {
+	for _, h := range hmacs {
+		if _, err := c.exec(ctx, `INSERT INTO report_identifiers (hmac, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, h, id); err != nil {
+			return wrapf("index report identifiers", err)
+		}
+	}
+	return nil
+}
 
 // CreateReport stores a new report. The caller has set its random id and receipt hash.
 func (s *Store) CreateReport(ctx context.Context, r *report.Report) error {
@@ -107,8 +126,10 @@ func (s *Store) CreateReport(ctx context.Context, r *report.Report) error {
 	// Reports arrive in bursts and each must be on disk before its receipt is shown: they
 	// share commits (commitGroup) rather than queue for one fsync each.
 	return s.writeGrouped(func(c conn) error {
-		_, err := c.exec(ctx, insertReport, args...)
-		return wrapf("create report", err)
+		if _, err := c.exec(ctx, insertReport, args...); err != nil {
+			return wrapf("create report", err)
+		}
+		return c.linkIdentifiers(ctx, r.ID, r.IdentifierHMACs)
 	})
 }
 
@@ -261,15 +282,19 @@ func (c conn) decide(ctx context.Context, now time.Time, id, moderator string, d
 	return nil
 }
 
-// PurgeDecidedReports removes the raw text of reports decided before cutoff; status, dates,
-// note and alert link stay so that the receipt still answers. The WAL is truncated afterwards
-// so that the text does not stay there.
+// PurgeDecidedReports removes the raw text of reports decided before cutoff, and the hashes of
+// the identifiers found in it; status, dates, note and alert link stay so that the receipt
+// still answers. The WAL is truncated afterwards so that the text does not stay there.
 func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(c conn) error {
+		if _, err := c.exec(ctx, `DELETE FROM report_identifiers WHERE report_id IN (SELECT id FROM reports INDEXED BY reports_unpurged_decided
+			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged'))`, cutoff.UnixMilli()); err != nil {
+			return wrapf("purge decided reports", err)
+		}
 		var err error
 		n, err = c.execN(ctx, `UPDATE reports INDEXED BY reports_unpurged_decided
-			SET purged = 1, bad_date = NULL, drug_alert = NULL, followups = NULL
+			SET purged = 1, bad_date = NULL, drug_alert = NULL, followups = NULL, identifier_hmacs = NULL
 			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged')`, cutoff.UnixMilli())
 		return wrapf("purge decided reports", err)
 	})

@@ -193,11 +193,32 @@ CREATE INDEX spent_challenges_expires ON spent_challenges(expires);
 CREATE INDEX alerts_published_kind_areas ON alerts(published, kind, areas);
 DROP INDEX alerts_published_kind;
 `,
+	// 3: alerts carry a structured description and a text per language, and a checkable-only
+	// identifier a masked hint; reports say whether they were answered or entered by staff and
+	// hold the keyed hashes of their identifiers, which report_identifiers indexes so that a
+	// new report finds the open reports naming the same phone, plate or handle.
+	`
+ALTER TABLE alerts ADD COLUMN details TEXT;  -- JSON list of report.Detail; NULL when none
+ALTER TABLE alerts ADD COLUMN texts TEXT;    -- JSON list of report.Translation; NULL when none
+ALTER TABLE alert_identifiers ADD COLUMN hint TEXT NOT NULL DEFAULT '';
+ALTER TABLE reports ADD COLUMN answered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reports ADD COLUMN staff_entered INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE reports ADD COLUMN identifier_hmacs TEXT; -- JSON list; NULL when none or purged
+
+-- One row per report and identifier HMAC it holds, kept in step with reports.identifier_hmacs:
+-- linking looks a report up by HMAC; withdrawal and the purge remove a report's rows.
+CREATE TABLE report_identifiers (
+	hmac      TEXT NOT NULL,
+	report_id TEXT NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+	PRIMARY KEY (hmac, report_id)
+) WITHOUT ROWID;
+CREATE INDEX report_identifiers_report ON report_identifiers(report_id);
+`,
 }
 
 // tables is every table, parents before the tables that refer to them.
 var tables = []string{"settings", "moderators", "sessions", "alerts", "alert_areas", "alert_identifiers",
-	"reports", "subscriptions", "deliveries", "delivery_claims", "audit", "spent_challenges"}
+	"reports", "report_identifiers", "subscriptions", "deliveries", "delivery_claims", "audit", "spent_challenges"}
 
 // migrate brings the schema to the newest version. Each migration and the version it sets are
 // one transaction, and the version is read again inside it, so two processes opening the same

@@ -120,13 +120,16 @@ func fill(e *env) {
 	e.ok(e.s.CreateSession(e.ctx, &store.Session{ID: "s2", ModeratorID: "m2", Created: e.now(), LastSeen: e.now()}), "session")
 
 	a := e.newAlert(report.BadDate, []string{"ward-1", "ward-2"}, 24*time.Hour)
-	a.Identifiers = []report.Identifier{{Type: report.IdentifierPhone, Value: "2025550100", HMAC: "hm", Public: true}}
+	a.Identifiers = []report.Identifier{{Type: report.IdentifierPhone, Value: "2025550100", HMAC: "hm", Public: true},
+		{Type: report.IdentifierPlate, Hint: "•••123", HMAC: "hm-plate"}}
 	e.ok(e.s.CreateAlert(e.ctx, a), "alert")
 	gone := e.addAlert(report.DrugAlert, []string{"ward-3"}, time.Hour)
 	_, err = e.s.RetractAlert(e.ctx, gone.ID)
 	e.ok(err, "retract")
 
-	e.addReport("pending", day.Add(-24*time.Hour))
+	pending := newReport("pending", report.BadDate, day.Add(-24*time.Hour))
+	pending.StaffEntered, pending.IdentifierHMACs = true, []string{"hm", "hm-other"}
+	e.ok(e.s.CreateReport(e.ctx, pending), "report")
 	e.ok(e.s.CreateReport(e.ctx, newReport("claimed", report.DrugAlert, day)), "report")
 	_, held, err := e.s.ClaimReport(e.ctx, "claimed", "ana", 10*time.Minute)
 	e.ok(err, "claim")

@@ -61,6 +61,7 @@ func testAlertCreateAndRead(e *env) {
 	a.Identifiers = []report.Identifier{
 		{Type: report.IdentifierPhone, Value: "2025550100", HMAC: "h-phone", Public: true},
 		{Type: report.IdentifierPlate, HMAC: "h-plate"},
+		{Type: report.IdentifierPhone, Hint: "•••0177", HMAC: "h-hint"},
 	}
 	a.ReportCount = 3
 	e.ok(e.s.CreateAlert(e.ctx, a), "create alert")
@@ -178,15 +179,26 @@ func testAlertUpdate(e *env) {
 	a := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
 	e.clock.Advance(time.Hour)
 	ch := store.AlertChange{Title: "New title", Body: "New body", Severity: report.SeverityDanger,
-		Areas: []string{"ward-2", "ward-3"}, Expires: e.now().Add(48 * time.Hour)}
+		Areas: []string{"ward-2", "ward-3"}, Expires: e.now().Add(48 * time.Hour),
+		Details: []report.Detail{{Field: "vehicle", Text: "red sedan"}, {Field: "age_range", Codes: []string{"30s"}}},
+		Texts:   []report.Translation{{Lang: "es", Title: "Nuevo título", Body: "Texto nuevo"}, {Lang: "en", Title: "New title", Body: "New body"}}}
 	got := must(e.s.UpdateAlert(e.ctx, a.ID, 1, ch))
 	want := *a
-	want.Version, want.Title, want.Body, want.Severity, want.Areas, want.Expires, want.Updated =
-		2, ch.Title, ch.Body, ch.Severity, ch.Areas, ch.Expires, e.now()
+	want.Version, want.Title, want.Body, want.Severity, want.Areas, want.Expires, want.Updated, want.Details, want.Texts =
+		2, ch.Title, ch.Body, ch.Severity, ch.Areas, ch.Expires, e.now(), ch.Details, ch.Texts
 	e.same(got, &want, "the edited alert as returned")
 	e.same(must(e.s.Alert(e.ctx, a.ID)), &want, "the edited alert as stored")
+	e.same(must(e.s.PublishedAlerts(e.ctx, store.AlertFilter{})), []report.Alert{want}, "the edited alert as listed")
 
-	_, err := e.s.UpdateAlert(e.ctx, a.ID, 1, store.AlertChange{Title: "stale", Body: "stale", Severity: report.SeverityInfo,
+	// The change is the whole new content: an edit without details or texts removes them.
+	bare := ch
+	bare.Details, bare.Texts = nil, nil
+	got = must(e.s.UpdateAlert(e.ctx, a.ID, 2, bare))
+	want.Version, want.Details, want.Texts = 3, nil, nil
+	e.same(got, &want, "the alert edited without details or texts")
+	e.same(must(e.s.Alert(e.ctx, a.ID)), &want, "the alert edited without details or texts, as stored")
+
+	_, err := e.s.UpdateAlert(e.ctx, a.ID, 2, store.AlertChange{Title: "stale", Body: "stale", Severity: report.SeverityInfo,
 		Areas: []string{"ward-1"}, Expires: e.now().Add(time.Hour)})
 	e.wantErr(err, store.ErrConflict, "edit from a stale version")
 	e.same(must(e.s.Alert(e.ctx, a.ID)), &want, "alert after a stale edit")
@@ -198,7 +210,7 @@ func testAlertUpdate(e *env) {
 	}
 	_, err = e.s.RetractAlert(e.ctx, a.ID)
 	e.ok(err, "retract")
-	_, err = e.s.UpdateAlert(e.ctx, a.ID, 3, ch)
+	_, err = e.s.UpdateAlert(e.ctx, a.ID, 4, ch)
 	e.wantErr(err, store.ErrConflict, "edit of a retracted alert")
 }
 

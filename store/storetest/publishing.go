@@ -17,12 +17,15 @@ var publishingCases = []testCase{
 }
 
 // newAlert returns a published version-1 alert of kind for areas, published now and expiring
-// after d.
+// after d, with a structured description and texts in two languages, so that every test that
+// compares alerts read back also checks that those survive.
 func (e *env) newAlert(kind report.Kind, areas []string, d time.Duration) *report.Alert {
 	now := e.now()
 	return &report.Alert{ID: report.NewID(), Version: 1, Kind: kind, Severity: report.SeverityWarning,
 		Title: "Title", Body: "Body text", Areas: areas, IncidentDay: report.Day(now).Add(-24 * time.Hour), TimeBand: "night",
-		Published: now, Updated: now, Expires: now.Add(d), Status: report.AlertPublished, ReportCount: 1}
+		Published: now, Updated: now, Expires: now.Add(d), Status: report.AlertPublished, ReportCount: 1,
+		Details: []report.Detail{{Field: "harms", Codes: []string{"robbery_theft", "assault"}}, {Field: "features", Text: "scar on the left hand"}},
+		Texts: []report.Translation{{Lang: "en", Title: "Title", Body: "Body text"}, {Lang: "es", Title: "Título"}}}
 }
 
 // addAlert stores a new published alert.

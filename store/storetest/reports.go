@@ -66,6 +66,8 @@ func reportIDs(rs []report.Report) []string {
 func testReportFieldsRoundTrip(e *env) {
 	for _, kind := range report.Kinds {
 		r := newReport("r-"+string(kind), kind, report.Day(e.now()))
+		r.StaffEntered, r.Answered = kind == report.BadDate, kind == report.DrugAlert
+		r.IdentifierHMACs = []string{"hmac-" + string(kind), "hmac-both"}
 		e.ok(e.s.CreateReport(e.ctx, r), "create report")
 		e.same(must(e.s.Report(e.ctx, r.ID)), r, "report read back by id")
 		e.same(must(e.s.ReportByReceipt(e.ctx, r.ReceiptHash)), r, "report read back by receipt")
