@@ -80,8 +80,10 @@ func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Re
 	} else {
 		switch err := s.Proofs.Redeem(ctx, s.Store, sub.Proof); {
 		case errors.Is(err, altcha.ErrReplayed):
-			if sent := s.sentMeanwhile(ctx, form); sent != nil { // a double tap
+			if sent, err := s.resent(ctx, form); sent != nil {
 				return *sent, nil
+			} else if err != nil {
+				return Receipt{}, err
 			}
 			return Receipt{}, ErrReplayedProof
 		case errors.Is(err, store.ErrUnavailable):
@@ -91,7 +93,7 @@ func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Re
 		}
 		r.Verified = true
 	}
-	return s.create(ctx, r)
+	return s.createFrom(ctx, r, form)
 }
 
 // ActionStaffEntered is the audit action of a report filed by outreach staff.
@@ -118,6 +120,12 @@ func (s *Service) SubmitForStaff(ctx context.Context, staff string, sub Submissi
 
 // create gives a decoded report its receipt and stores it.
 func (s *Service) create(ctx context.Context, r *report.Report) (Receipt, error) {
+	return s.createFrom(ctx, r, nil)
+}
+
+// createFrom is create for a report sent with a form token: its code comes from the form,
+// and the form is marked used first.
+func (s *Service) createFrom(ctx context.Context, r *report.Report, form *sentForm) (Receipt, error) {
 	code := newReceipt()
 	if form != nil {
 		if sent, err := s.claim(ctx, form); err != nil || sent != nil {

@@ -12,27 +12,50 @@ import (
 // hand from a scrap of paper survives; lookalikes are mapped back when typed.
 const receiptAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// receiptChars is 24 base32 characters: 120 bits, more than the 112 needed to make guessing
-// hopeless, written as six groups of four.
-const receiptChars = 24
+// receiptBytes is what a code carries: 80 bits, which with lookups rate-limited per client
+// leaves a guesser no chance, in 16 characters a person can copy down in a hurry.
+const receiptBytes = 10
 
-// newReceipt returns a fresh receipt code like "K7QM-3X9P-A2B4-C6D8-E0F1-G3H5".
+// receiptChars is the length of a code without its dashes; legacyReceiptChars is the length of
+// the 120-bit codes given out before, which keep working on old receipts.
+const (
+	receiptChars       = receiptBytes * 8 / 5
+	legacyReceiptChars = 24
+)
+
+// newReceipt returns a fresh random receipt code like "K7QM-3X9P-A2B4-C6D8", for reports that
+// come without a form token (the JSON API).
 func newReceipt() string {
-	// rand.Text-style sampling: 32 symbols divide 256 evenly, so masking 5 bits is unbiased.
-	buf := make([]byte, receiptChars)
-	_, _ = rand.Read(buf) // crypto/rand.Read never fails on supported platforms
-	var b strings.Builder
-	for i, v := range buf {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte('-')
+	var b [receiptBytes]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return encodeReceipt(b)
+}
+
+// encodeReceipt writes 80 bits as 16 base32 characters in four groups of four. The dashes
+// are for reading only: lookups ignore them.
+func encodeReceipt(b [receiptBytes]byte) string {
+	var out strings.Builder
+	var acc uint16
+	bits := 0
+	n := 0
+	for _, v := range b {
+		acc = acc<<8 | uint16(v)
+		bits += 8
+		for bits >= 5 {
+			if n > 0 && n%4 == 0 {
+				out.WriteByte('-')
+			}
+			out.WriteByte(receiptAlphabet[(acc>>(bits-5))&31])
+			bits -= 5
+			n++
 		}
-		b.WriteByte(receiptAlphabet[v&31])
 	}
-	return b.String()
+	return out.String()
 }
 
 // normalizeReceipt accepts a code as a person may type it — lower case, spaces or no dashes,
 // O for 0, I or L for 1 — and returns its canonical characters, or false if it cannot be one.
+// Both the current 16-character codes and the older 24-character ones are accepted.
 func normalizeReceipt(code string) (string, bool) {
 	if len(code) > 64 {
 		return "", false
@@ -52,17 +75,20 @@ func normalizeReceipt(code string) (string, bool) {
 		}
 		b.WriteRune(r)
 	}
-	if b.Len() != receiptChars {
+	if b.Len() != receiptChars && b.Len() != legacyReceiptChars {
 		return "", false
 	}
 	return b.String(), true
 }
 
 // ReceiptKey hashes receipt codes. The key lives outside the database (environment or a file in
-// the data folder), so a copy of the database alone cannot confirm a guessed code.
+// the data folder), so a copy of the database alone cannot confirm a guessed code. It also
+// signs the report forms' tokens and derives their receipt codes (formtoken.go), each use
+// under a key of its own derived from this one.
 type ReceiptKey []byte
 
-// Hash returns the stored form of a code, or false if the code is malformed.
+// Hash returns the stored form of a code, or false if the code is malformed. A canonical code
+// is hashed as it is, so codes handed out before keep their stored hashes.
 func (k ReceiptKey) Hash(code string) (string, bool) {
 	canon, ok := normalizeReceipt(code)
 	if !ok {
@@ -71,4 +97,12 @@ func (k ReceiptKey) Hash(code string) (string, bool) {
 	m := hmac.New(sha256.New, k)
 	m.Write([]byte(canon))
 	return hex.EncodeToString(m.Sum(nil)), true
+}
+
+// derive returns a key for one purpose, so that a token's tag, a derived code and a stored
+// hash can never be mistaken for one another.
+func (k ReceiptKey) derive(purpose string) []byte {
+	m := hmac.New(sha256.New, k)
+	m.Write([]byte("headsup " + purpose))
+	return m.Sum(nil)
 }
