@@ -121,9 +121,12 @@ type Reports interface {
 	Report(ctx context.Context, id string) (*report.Report, error)
 	// ReportByReceipt returns the report whose receipt hashes to receiptHash.
 	ReportByReceipt(ctx context.Context, receiptHash string) (*report.Report, error)
-	// AddFollowup appends information to a report that is still pending or approved; others
-	// (rejected, merged, purged) return ErrNotFound because there is nothing left to add to.
-	AddFollowup(ctx context.Context, receiptHash string, f report.Followup) error
+	// AddFollowup appends information to a report that is still pending, approved or waiting
+	// for an answer (needs_info), and adds hmacs, the keyed hashes of identifiers found in it,
+	// to the report's IdentifierHMACs (each once). A report waiting for an answer goes back to
+	// the queue: pending, with Answered set. Others (rejected, merged, purged) return
+	// ErrNotFound because there is nothing left to add to.
+	AddFollowup(ctx context.Context, receiptHash string, f report.Followup, hmacs []string) error
 	// DeleteReportByReceipt withdraws a report: its raw text is deleted at once and
 	// overwritten on disk. A published alert made from it is a separate record and stays.
 	DeleteReportByReceipt(ctx context.Context, receiptHash string) (*report.Report, error)
@@ -139,6 +142,9 @@ type Reports interface {
 	ReleaseClaim(ctx context.Context, id, moderator string) error
 	// DecideReport records a decision on a report that is still pending and, when a lease
 	// is held, held by moderator. Decided meanwhile is ErrConflict; withdrawn ErrNotFound.
+	// Every decision releases the claim and clears Answered. Needs-information is not a
+	// final one: the note holds the question, and DecidedAt stays zero so that the retention
+	// purge leaves the report alone while the reporter may still answer.
 	DecideReport(ctx context.Context, id, moderator string, d Decision) error
 	// PurgeDecidedReports removes the raw text (the kind's fields and the follow-ups) of
 	// reports decided before cutoff; status, dates, note and alert link stay for the receipt.
@@ -151,8 +157,8 @@ type Reports interface {
 
 // Decision is a moderator's verdict on a pending report.
 type Decision struct {
-	Status  report.Status // approved, rejected or merged
-	Note    string        // shown to the reporter on the receipt
+	Status  report.Status // approved, rejected, merged, or needs_info to ask the reporter
+	Note    string        // shown to the reporter on the receipt; the question for needs_info
 	AlertID string        // the alert it became or was merged into
 }
 

@@ -123,7 +123,7 @@ func seedEveryCollection(t *testing.T, s store.Store) map[string]int {
 		reports = append(reports, r)
 	}
 	counts[store.ColReports] = len(reports)
-	must(s.AddFollowup(ctx, reports[1].ReceiptHash, report.Followup{Day: day, Text: "More of them near the station."}))
+	must(s.AddFollowup(ctx, reports[1].ReceiptHash, report.Followup{Day: day, Text: "More of them near the station."}, nil))
 	_, held, err := s.ClaimReport(ctx, reports[2].ID, mod.ID, 10*time.Minute)
 	must(err)
 	if !held {

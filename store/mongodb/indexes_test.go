@@ -360,7 +360,7 @@ func workload(t *testing.T, s *Store) {
 	}
 	must2(s.Report(ctx, "r1"))
 	must2(s.ReportByReceipt(ctx, "rhr1"))
-	must(s.AddFollowup(ctx, "rhr1", report.Followup{Day: day, Text: "more"}))
+	must(s.AddFollowup(ctx, "rhr1", report.Followup{Day: day, Text: "more"}, []string{"h-follow-up"}))
 	must2(s.CountReports(ctx, report.StatusPending))
 	must2(s.PendingReports(ctx, 0, 10))
 	must2(s.PendingCounts(ctx))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -33,23 +34,49 @@ func (s *Store) ReportByReceipt(ctx context.Context, receiptHash string) (*repor
 	return findOne[report.Report](ctx, s.c(store.ColReports), byReceipt(receiptHash))
 }
 
-// AddFollowup appends information to a report that is still pending or approved; others
-// (rejected, merged, purged) return ErrNotFound because there is nothing left to add to.
-func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Followup) error {
-	res, err := s.c(store.ColReports).UpdateOne(ctx,
-		bson.D{
+// AddFollowup appends information to a report that is still pending, approved or waiting for
+// an answer, and adds hmacs to its identifier hashes; an answer puts the report back in the
+// queue, marked answered. Others (rejected, merged, purged) return ErrNotFound because there is
+// nothing left to add to. Each try is one update conditional on the status it expects, so an
+// answer and a moderator's decision cannot both win; a status that changed between the two
+// tries is tried again.
+func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Followup, hmacs []string) error {
+	add := bson.D{{Key: "$push", Value: bson.D{{Key: "followups", Value: f}}}}
+	if len(hmacs) > 0 {
+		add = append(add, bson.E{Key: "$addToSet", Value: bson.D{{Key: "identifier_hmacs", Value: bson.D{{Key: "$each", Value: hmacs}}}}})
+	}
+	answer := append(slices.Clone(add), bson.E{Key: "$set", Value: bson.D{{Key: "status", Value: report.StatusPending}, {Key: "answered", Value: true}}})
+	open := func(statuses ...report.Status) bson.D {
+		return bson.D{
 			{Key: "receipt_hash", Value: receiptHash},
-			{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusPending, report.StatusApproved}}}},
+			{Key: "status", Value: bson.D{{Key: "$in", Value: statuses}}},
 			{Key: "purged", Value: bson.D{{Key: "$ne", Value: true}}},
-		},
-		bson.D{{Key: "$push", Value: bson.D{{Key: "followups", Value: f}}}})
-	if err != nil {
-		return fmt.Errorf("add follow-up: %w", wrap(err))
+		}
 	}
-	if res.MatchedCount == 0 {
-		return store.ErrNotFound
+	for range 3 {
+		for _, try := range []struct {
+			filter, update bson.D
+		}{
+			{open(report.StatusNeedsInfo), answer},
+			{open(report.StatusPending, report.StatusApproved), add},
+		} {
+			res, err := s.c(store.ColReports).UpdateOne(ctx, try.filter, try.update)
+			if err != nil {
+				return fmt.Errorf("add follow-up: %w", wrap(err))
+			}
+			if res.MatchedCount > 0 {
+				return nil
+			}
+		}
+		n, err := s.c(store.ColReports).CountDocuments(ctx, open(report.StatusPending, report.StatusApproved, report.StatusNeedsInfo))
+		if err != nil {
+			return fmt.Errorf("add follow-up: %w", wrap(err))
+		}
+		if n == 0 {
+			return store.ErrNotFound
+		}
 	}
-	return nil
+	return fmt.Errorf("add follow-up: %w", store.ErrConflict)
 }
 
 // DeleteReportByReceipt withdraws a report: the raw document is deleted at once. A published
@@ -173,9 +200,14 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.
 	}
 }
 
-// decideUpdate writes a decision and ends the claim and any decision in progress.
+// decideUpdate writes a decision and ends the claim, any decision in progress and the mark of
+// an answered question. Needs-information is not final, so it leaves decided_at unset and the
+// retention purge waits for the answer.
 func decideUpdate(d store.Decision, now time.Time) bson.D {
-	set := bson.D{{Key: "status", Value: d.Status}, {Key: "decided_at", Value: now}}
+	set := bson.D{{Key: "status", Value: d.Status}}
+	if d.Status != report.StatusNeedsInfo {
+		set = append(set, bson.E{Key: "decided_at", Value: now})
+	}
 	if d.Note != "" {
 		set = append(set, bson.E{Key: "note", Value: d.Note})
 	}
@@ -184,7 +216,8 @@ func decideUpdate(d store.Decision, now time.Time) bson.D {
 	}
 	return bson.D{
 		{Key: "$set", Value: set},
-		{Key: "$unset", Value: bson.D{{Key: "claimed_by", Value: ""}, {Key: "claimed_until", Value: ""}, {Key: markField, Value: ""}}},
+		{Key: "$unset", Value: bson.D{{Key: "claimed_by", Value: ""}, {Key: "claimed_until", Value: ""}, {Key: markField, Value: ""},
+			{Key: "answered", Value: ""}}},
 	}
 }
 

@@ -56,7 +56,7 @@ func TestWithdrawnTextLeavesNoTrace(t *testing.T) {
 			}
 			r := newReport(100, "")
 			if how == "purged" {
-				ok(t, s.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(now), Text: "follow-up " + string(marker)}), "follow-up")
+				ok(t, s.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(now), Text: "follow-up " + string(marker)}, nil), "follow-up")
 			}
 			// Make sure the text reached the database file, not only the WAL.
 			ok(t, s.checkpoint(ctx), "checkpoint")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -143,24 +144,56 @@ func (s *Store) ReportByReceipt(ctx context.Context, receiptHash string) (*repor
 	return s.read().reportBy(ctx, "receipt_hash", receiptHash)
 }
 
-// AddFollowup appends information to a report that is still pending or approved; others
-// (rejected, merged, purged) return ErrNotFound because there is nothing left to add to.
-func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Followup) error {
+// AddFollowup appends information to a report that is still pending, approved or waiting for
+// an answer, and adds hmacs to its identifier hashes; an answer puts the report back in the
+// queue, marked answered. Others (rejected, merged, purged) return ErrNotFound because there is
+// nothing left to add to.
+func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Followup, hmacs []string) error {
 	b, err := json.Marshal(followupJSON{Day: toMSTime(f.Day), Text: f.Text})
 	if err != nil {
 		return fmt.Errorf("encode follow-up: %w", err)
 	}
 	return s.write(ctx, func(c conn) error {
-		n, err := c.execN(ctx, `UPDATE reports SET followups = json_insert(coalesce(followups, '[]'), '$[#]', json(?))
-			WHERE receipt_hash = ? AND status IN ('pending', 'approved') AND purged = 0`, string(b), receiptHash)
+		var id, status string
+		var stored sql.NullString
+		err := c.queryRow(ctx, `SELECT id, status, identifier_hmacs FROM reports
+			WHERE receipt_hash = ? AND status IN ('pending', 'approved', 'needs_info') AND purged = 0`, receiptHash).
+			Scan(&id, &status, &stored)
 		if err != nil {
 			return wrapf("add follow-up", err)
 		}
-		if n == 0 {
-			return store.ErrNotFound
+		var have []string
+		if err := decodeJSON(stored, &have); err != nil {
+			return fmt.Errorf("add follow-up: decode report %s: %w", id, err)
 		}
-		return nil
+		all, added := mergeHMACs(have, hmacs)
+		list, err := encodeList("identifier hashes", all)
+		if err != nil {
+			return err
+		}
+		// An answer to a question returns the report to the queue; other follow-ups leave
+		// the status as it is.
+		if _, err := c.exec(ctx, `UPDATE reports SET followups = json_insert(coalesce(followups, '[]'), '$[#]', json(?)),
+			identifier_hmacs = ?, answered = (answered OR status = 'needs_info'),
+			status = CASE status WHEN 'needs_info' THEN 'pending' ELSE status END
+			WHERE id = ?`, string(b), list, id); err != nil {
+			return wrapf("add follow-up", err)
+		}
+		return c.linkIdentifiers(ctx, id, added)
 	})
+}
+
+// mergeHMACs returns have with the hashes of more it lacks appended, each once, and those it
+// appended.
+func mergeHMACs(have, more []string) (all, added []string) {
+	all = have
+	for _, h := range more {
+		if h != "" && !slices.Contains(all, h) {
+			all = append(all, h)
+			added = append(added, h)
+		}
+	}
+	return all, added
 }
 
 // DeleteReportByReceipt withdraws a report. secure_delete overwrites its text in the database
@@ -264,11 +297,15 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.
 }
 
 func (c conn) decide(ctx context.Context, now time.Time, id, moderator string, d store.Decision) error {
+	decided := ms(now)
+	if d.Status == report.StatusNeedsInfo {
+		decided = nil // not final: the retention purge must wait for the answer
+	}
 	n, err := c.execN(ctx, `UPDATE reports SET status = ?, decided_at = ?,
 		note = CASE WHEN ? <> '' THEN ? ELSE note END, alert_id = CASE WHEN ? <> '' THEN ? ELSE alert_id END,
-		claimed_by = '', claimed_until = NULL
+		answered = 0, claimed_by = '', claimed_until = NULL
 		WHERE id = ? AND `+claimable,
-		string(d.Status), ms(now), d.Note, d.Note, d.AlertID, d.AlertID, id, moderator, now.UnixMilli())
+		string(d.Status), decided, d.Note, d.Note, d.AlertID, d.AlertID, id, moderator, now.UnixMilli())
 	if err != nil {
 		return wrapf("decide report", err)
 	}

@@ -75,7 +75,7 @@ func workload(t *testing.T, s *Store) {
 	ok(t, err, "report")
 	_, err = s.ReportByReceipt(ctx, "receipt-000001")
 	ok(t, err, "report by receipt")
-	ok(t, s.AddFollowup(ctx, "receipt-000001", report.Followup{Day: report.Day(now), Text: "more"}), "follow-up")
+	ok(t, s.AddFollowup(ctx, "receipt-000001", report.Followup{Day: report.Day(now), Text: "more"}, []string{"hmac-follow-up"}), "follow-up")
 	_, err = s.CountReports(ctx, report.StatusPending)
 	ok(t, err, "count")
 	_, err = s.PendingReports(ctx, 5, 10)

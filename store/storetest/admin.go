@@ -278,7 +278,7 @@ func loadedWorks(e *env, from map[string][]any) {
 	e.same(pending, from[store.ColReports][slices.IndexFunc(from[store.ColReports], func(v any) bool {
 		return v.(*report.Report).ID == "pending"
 	})], "report found by receipt after loading")
-	e.ok(e.s.AddFollowup(e.ctx, "receipt-pending", report.Followup{Day: report.Day(e.now()), Text: "after the move"}), "follow-up")
+	e.ok(e.s.AddFollowup(e.ctx, "receipt-pending", report.Followup{Day: report.Day(e.now()), Text: "after the move"}, nil), "follow-up")
 	if ids := reportIDs(must(e.s.PendingReports(e.ctx, 0, 10))); !slices.Equal(ids, []string{"pending", "claimed"}) {
 		e.t.Fatalf("queue after loading = %v", ids)
 	}

@@ -25,7 +25,7 @@ func (e *env) newAlert(kind report.Kind, areas []string, d time.Duration) *repor
 		Title: "Title", Body: "Body text", Areas: areas, IncidentDay: report.Day(now).Add(-24 * time.Hour), TimeBand: "night",
 		Published: now, Updated: now, Expires: now.Add(d), Status: report.AlertPublished, ReportCount: 1,
 		Details: []report.Detail{{Field: "harms", Codes: []string{"robbery_theft", "assault"}}, {Field: "features", Text: "scar on the left hand"}},
-		Texts: []report.Translation{{Lang: "en", Title: "Title", Body: "Body text"}, {Lang: "es", Title: "Título"}}}
+		Texts:   []report.Translation{{Lang: "en", Title: "Title", Body: "Body text"}, {Lang: "es", Title: "Título"}}}
 }
 
 // addAlert stores a new published alert.

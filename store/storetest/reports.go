@@ -21,6 +21,8 @@ var reportCases = []testCase{
 	{"Reports/DecideRace", testDecideRace},
 	{"Reports/PurgeDecided", testPurgeDecided},
 	{"Reports/CountsByDay", testReportCountsByDay},
+	{"Reports/NeedsInfo", testNeedsInfo},
+	{"Reports/FollowupHashes", testFollowupHashes},
 }
 
 // marker is raw report text that must disappear when a report is withdrawn or purged.
@@ -88,10 +90,10 @@ func testReportLifecycle(e *env) {
 	e.wantErr(err, store.ErrNotFound, "unknown report id")
 
 	more := report.Followup{Day: day.Add(24 * time.Hour), Text: "second follow-up"}
-	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, more), "follow-up on a pending report")
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, more, nil), "follow-up on a pending report")
 	got = must(e.s.Report(e.ctx, r.ID))
 	e.same(got.Followups, append(slices.Clone(r.Followups), more), "follow-ups after adding one")
-	e.wantErr(e.s.AddFollowup(e.ctx, "receipt-unknown", more), store.ErrNotFound, "follow-up on an unknown receipt")
+	e.wantErr(e.s.AddFollowup(e.ctx, "receipt-unknown", more, nil), store.ErrNotFound, "follow-up on an unknown receipt")
 
 	if len(e.whereStored(marker)) == 0 {
 		e.t.Fatal("DumpCollection does not show a stored report's text: the check below could not fail")
@@ -105,7 +107,7 @@ func testReportLifecycle(e *env) {
 	e.wantErr(err, store.ErrNotFound, "withdrawn report by receipt")
 	_, err = e.s.DeleteReportByReceipt(e.ctx, r.ReceiptHash)
 	e.wantErr(err, store.ErrNotFound, "withdrawing twice")
-	e.wantErr(e.s.AddFollowup(e.ctx, r.ReceiptHash, more), store.ErrNotFound, "follow-up on a withdrawn report")
+	e.wantErr(e.s.AddFollowup(e.ctx, r.ReceiptHash, more, nil), store.ErrNotFound, "follow-up on a withdrawn report")
 	e.wantErr(e.s.DecideReport(e.ctx, r.ID, "ana", store.Decision{Status: report.StatusRejected}), store.ErrNotFound,
 		"decision on a withdrawn report")
 	_, _, err = e.s.ClaimReport(e.ctx, r.ID, "ana", time.Minute)
@@ -171,6 +173,7 @@ func testFollowupsByStatus(e *env) {
 		{report.StatusRejected, false, false},
 		{report.StatusMerged, false, false},
 		{report.StatusApproved, true, false},
+		{report.StatusNeedsInfo, false, true},
 	} {
 		id := string(c.status)
 		if c.purged {
@@ -187,7 +190,7 @@ func testFollowupsByStatus(e *env) {
 				e.t.Fatal("report not purged")
 			}
 		}
-		err := e.s.AddFollowup(e.ctx, r.ReceiptHash, f)
+		err := e.s.AddFollowup(e.ctx, r.ReceiptHash, f, nil)
 		if c.ok {
 			e.ok(err, "follow-up on a "+id+" report")
 			got := must(e.s.Report(e.ctx, id))
@@ -462,4 +465,107 @@ func testReportCountsByDay(e *env) {
 		since.Format(time.DateOnly) + "/drug_alert":   1,
 	}
 	e.same(got, want, "report counts by day and kind")
+}
+
+// testNeedsInfo is the conversation with a reporter: a question takes the report out of the
+// queue without deciding it, and the answer brings it back, marked answered, until the next
+// decision.
+func testNeedsInfo(e *env) {
+	day := report.Day(e.now())
+	r := e.addReport("r", day)
+	e.addReport("other", day)
+	_, held, err := e.s.ClaimReport(e.ctx, "r", "ana", 5*time.Minute)
+	e.ok(err, "claim")
+	if !held {
+		e.t.Fatal("claim refused")
+	}
+	e.wantErr(e.s.DecideReport(e.ctx, "r", "ben", store.Decision{Status: report.StatusNeedsInfo, Note: "?"}), store.ErrConflict,
+		"a question by someone other than the lease holder")
+	question := "Which street was it on?"
+	e.ok(e.s.DecideReport(e.ctx, "r", "ana", store.Decision{Status: report.StatusNeedsInfo, Note: question}), "ask")
+	got := must(e.s.Report(e.ctx, "r"))
+	want := *r
+	want.Status, want.Note = report.StatusNeedsInfo, question
+	e.same(got, &want, "the report waiting for an answer (claim released, not decided, text kept)")
+	if ids := reportIDs(must(e.s.PendingReports(e.ctx, 0, 10))); !slices.Equal(ids, []string{"other"}) {
+		e.t.Fatalf("queue while waiting for an answer = %v, want [other]", ids)
+	}
+	if c := must(e.s.PendingCounts(e.ctx)); c[report.BadDate] != 1 {
+		e.t.Fatalf("pending counts while waiting for an answer = %v", c)
+	}
+	for status, n := range map[report.Status]int64{report.StatusNeedsInfo: 1, report.StatusPending: 1} {
+		if got := must(e.s.CountReports(e.ctx, status)); got != n {
+			e.t.Fatalf("CountReports(%s) = %d, want %d", status, got, n)
+		}
+	}
+	if _, held, err := e.s.ClaimReport(e.ctx, "r", "ben", time.Minute); err != nil || held {
+		e.t.Fatalf("claim of a report waiting for an answer: held %v, %v", held, err)
+	}
+	e.wantErr(e.s.DecideReport(e.ctx, "r", "ben", store.Decision{Status: report.StatusRejected}), store.ErrConflict,
+		"a decision on a report waiting for an answer")
+	// Not decided, so the retention purge leaves it, however long the reporter takes.
+	e.clock.Advance(400 * 24 * time.Hour)
+	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now())); n != 0 {
+		e.t.Fatalf("the purge took %d reports waiting for an answer", n)
+	}
+	e.same(must(e.s.Report(e.ctx, "r")), &want, "the report waiting for an answer after a purge")
+
+	answer := report.Followup{Day: report.Day(e.now()), Text: "Corner of 14th and K"}
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, answer, []string{"h-phone", "h-plate", "h-phone"}), "answer")
+	want.Status, want.Answered = report.StatusPending, true
+	want.Followups = append(slices.Clone(r.Followups), answer)
+	want.IdentifierHMACs = []string{"h-phone", "h-plate"}
+	e.same(must(e.s.Report(e.ctx, "r")), &want, "the answered report")
+	if ids := reportIDs(must(e.s.PendingReports(e.ctx, 0, 10))); !slices.Contains(ids, "r") {
+		e.t.Fatalf("queue after the answer = %v: the answered report is missing", ids)
+	}
+	if n := must(e.s.CountReports(e.ctx, report.StatusNeedsInfo)); n != 0 {
+		e.t.Fatalf("%d reports waiting for an answer after it came", n)
+	}
+	// More information while back in the queue keeps it answered.
+	more := report.Followup{Day: report.Day(e.now()), Text: "and a second thing"}
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, more, nil), "second follow-up")
+	want.Followups = append(want.Followups, more)
+	e.same(must(e.s.Report(e.ctx, "r")), &want, "the answered report after another follow-up")
+
+	// A second question, then a final decision: each decision clears the answered mark.
+	e.ok(e.s.DecideReport(e.ctx, "r", "ben", store.Decision{Status: report.StatusNeedsInfo, Note: "And the time?"}), "ask again")
+	if got := must(e.s.Report(e.ctx, "r")); got.Answered || got.Status != report.StatusNeedsInfo || got.Note != "And the time?" {
+		e.t.Fatalf("asked again: status %s, answered %v, note %q", got.Status, got.Answered, got.Note)
+	}
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, report.Followup{Day: report.Day(e.now()), Text: "late"}, nil), "answer again")
+	e.ok(e.s.DecideReport(e.ctx, "r", "ben", store.Decision{Status: report.StatusRejected, Note: "Thank you"}), "reject")
+	got = must(e.s.Report(e.ctx, "r"))
+	if got.Answered || got.Status != report.StatusRejected || !got.DecidedAt.Equal(e.now()) || got.Note != "Thank you" {
+		e.t.Fatalf("decided after an answer: status %s, answered %v, decided %v, note %q", got.Status, got.Answered, got.DecidedAt, got.Note)
+	}
+	e.wantErr(e.s.AddFollowup(e.ctx, r.ReceiptHash, more, nil), store.ErrNotFound, "follow-up after the rejection")
+}
+
+// testFollowupHashes checks that identifiers found in a follow-up join the report's hashes,
+// once each, whatever its status.
+func testFollowupHashes(e *env) {
+	day := report.Day(e.now())
+	r := newReport("r", report.BadDate, day)
+	r.IdentifierHMACs = []string{"h1"}
+	e.ok(e.s.CreateReport(e.ctx, r), "create")
+	f := report.Followup{Day: day, Text: "his number"}
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"h2", "h1"}), "follow-up with hashes")
+	if got := must(e.s.Report(e.ctx, "r")); !slices.Equal(got.IdentifierHMACs, []string{"h1", "h2"}) || got.Answered {
+		e.t.Fatalf("hashes after a follow-up = %v (answered %v), want [h1 h2]", got.IdentifierHMACs, got.Answered)
+	}
+	e.ok(e.s.DecideReport(e.ctx, "r", "ana", store.Decision{Status: report.StatusApproved, AlertID: "al"}), "approve")
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"h3"}), "follow-up on the approved report")
+	got := must(e.s.Report(e.ctx, "r"))
+	if !slices.Equal(got.IdentifierHMACs, []string{"h1", "h2", "h3"}) || got.Status != report.StatusApproved || got.Answered {
+		e.t.Fatalf("approved report after a follow-up: hashes %v, status %s, answered %v", got.IdentifierHMACs, got.Status, got.Answered)
+	}
+	// The purge removes the hashes with the text they came from.
+	e.clock.Advance(time.Hour)
+	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now())); n != 1 {
+		e.t.Fatalf("purged %d", n)
+	}
+	if got := must(e.s.Report(e.ctx, "r")); got.IdentifierHMACs != nil {
+		e.t.Fatalf("hashes after the purge = %v", got.IdentifierHMACs)
+	}
 }
