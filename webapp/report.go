@@ -165,6 +165,8 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 	}
 	if len(f.Errors) > 0 || f.TopError != "" {
 		p.Title = p.T("form.error_title_prefix") + " " + p.Title
+	}
+	if len(f.Errors) > 0 { // "fix the answers below" only when an answer needs fixing
 		f.Summary = p.T("form.error_summary")
 	}
 	p.Scripts = []string{"report.js"}
@@ -215,7 +217,7 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		})
 		var ve *report.ValidationError
 		if retry, limited := intake.RetryAfter(err); limited {
-			s.tooManyRequests(c, p, retry)
+			s.renderLimitedForm(c, p, kind, form, retry)
 			return
 		}
 		switch {

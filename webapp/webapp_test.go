@@ -377,7 +377,7 @@ func TestRateLimitedReport(t *testing.T) {
 		t.Fatalf("first report: %d", r.Code)
 	}
 	r := request(t, ts.h, "POST", "/report/bad-date", badDateForm())
-	if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" || !strings.Contains(r.body, "Too many tries") {
+	if r.Code != http.StatusTooManyRequests || r.Header().Get("Retry-After") == "" || !strings.Contains(r.body, "please send it again in about an hour") {
 		t.Fatalf("second report: %d %q", r.Code, r.Header().Get("Retry-After"))
 	}
 }
