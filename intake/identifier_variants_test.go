@@ -82,6 +82,8 @@ func TestCheckFindsIdentifierVariants(t *testing.T) {
 		{report.IdentifierPhone, "202 555 0177"},
 		{report.IdentifierPhone, "２０２ ５５５ ０１７７"}, // full-width digits
 		{report.IdentifierPhone, "202-555-0177\u200b"},
+		{report.IdentifierPhone, "202.555.0177"},
+		{report.IdentifierPhone, "+1 202-555-0177"},
 	} {
 		found, err := in.Check(ctx, c.typ, c.value)
 		if err != nil {
@@ -109,7 +111,7 @@ func TestNormalizeIdentifierCanonicalForm(t *testing.T) {
 		{report.IdentifierEmail, "ｊｏｓé＿ｄｃ\u200b", "josé_dc"},
 		{report.IdentifierEmail, "Straße@Example.ORG", "strasse@example.org"},
 		{report.IdentifierPlate, "ａｂｃ\u200b-１２３４", "ABC1234"},
-		{report.IdentifierPhone, "+1 (202) 555\u00ad0177", "2025550177"},
+		{report.IdentifierPhone, "+1 (202) 555\u00ad0177", "+12025550177"},
 	} {
 		got, err := report.NormalizeIdentifier(c.typ, c.in)
 		if err != nil || got != c.want {

@@ -27,6 +27,9 @@ type Service struct {
 	Receipts ReceiptKey
 	// IdentifierKey is the HMAC key checkable identifiers are stored under by moderators.
 	IdentifierKey []byte
+	// PhoneRegion is the country phone numbers without a country code belong to; /check
+	// and the identifier hashes of reports normalise with it, as moderators do.
+	PhoneRegion string
 	// Unverified limits reports sent without a proof of work (JavaScript off), per address.
 	// A report with a valid, unspent proof is never limited per address, since many people
 	// may share one (a drop-in centre's wifi, an outreach tablet): a flood makes the proof
@@ -143,6 +146,9 @@ func (s *Service) createFrom(ctx context.Context, r *report.Report, form *sentFo
 	r.ReceiptHash = hash
 	r.Status = report.StatusPending
 	r.SubmittedDay = report.Day(s.Now())
+	// Keyed hashes of every identifier in the fields and the free text, so that a repeat
+	// aggressor's reports and alerts link up without the values being searchable.
+	r.IdentifierHMACs = report.IdentifierHMACs(s.IdentifierKey, s.PhoneRegion, r)
 	if err := s.Store.CreateReport(ctx, r); err != nil {
 		if sent := s.sentMeanwhile(ctx, form); errors.Is(err, store.ErrExists) && sent != nil {
 			return *sent, nil
@@ -206,7 +212,9 @@ func (s *Service) AddFollowup(ctx context.Context, code, text string) error {
 	if !acceptsFollowups(r) {
 		return ErrClosed
 	}
-	err = s.Store.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(s.Now()), Text: clean})
+	// A number written only in a follow-up links the report like one in the form.
+	hmacs := report.TextHMACs(s.IdentifierKey, s.PhoneRegion, clean)
+	err = s.Store.AddFollowup(ctx, r.ReceiptHash, report.Followup{Day: report.Day(s.Now()), Text: clean}, hmacs)
 	if errors.Is(err, store.ErrNotFound) { // decided or withdrawn in between
 		return ErrClosed
 	}

@@ -11,7 +11,7 @@ import (
 // checkable, public, or both.
 type Identifier struct {
 	Type  string
-	Value string // normalised, as report.NormalizeIdentifier returns it
+	Value string // normalised, as report.NormalizeIdentifierIn returns it
 	// Checkable identifiers are found by the identifier check; Public ones are shown on the
 	// alert.
 	Checkable bool
@@ -26,6 +26,7 @@ func (s *Service) Approve(ctx context.Context, moderator string, r *report.Repor
 	common := r.Common()
 	a := &report.Alert{
 		ID: report.NewID(), Version: 1, Kind: r.Kind, Severity: ch.Severity, Title: ch.Title, Body: ch.Body, Areas: ch.Areas,
+		Details: ch.Details, Texts: ch.Texts,
 		IncidentDay: common.IncidentDay(), TimeBand: common.TimeBand, Published: now, Updated: now, Expires: ch.Expires,
 		Status: report.AlertPublished, ReportCount: 1, Identifiers: s.identifiers(ids),
 	}
@@ -38,15 +39,21 @@ func (s *Service) Approve(ctx context.Context, moderator string, r *report.Repor
 	return a, nil
 }
 
-// identifiers is what the alert stores of each chosen identifier: the value, so moderators see
-// it (shown publicly only if Public), and for a checkable one its HMAC, which the check looks up.
+// identifiers is what the alert stores of each chosen identifier: for a checkable one its HMAC,
+// which the check looks up; the value itself only when it is Public, else a masked hint for
+// moderators ("•••0177"), so a checkable-only number is kept as the page promises: keyed.
 func (s *Service) identifiers(ids []Identifier) []report.Identifier {
 	var out []report.Identifier
 	for _, id := range ids {
 		if !id.Checkable && !id.Public {
 			continue
 		}
-		ri := report.Identifier{Type: id.Type, Public: id.Public, Value: id.Value}
+		ri := report.Identifier{Type: id.Type, Public: id.Public}
+		if id.Public {
+			ri.Value = id.Value
+		} else {
+			ri.Hint = report.MaskIdentifier(id.Type, id.Value)
+		}
 		if id.Checkable {
 			ri.HMAC = report.IdentifierHMAC(s.IdentifierKey, id.Type, id.Value)
 		}
@@ -56,9 +63,16 @@ func (s *Service) identifiers(ids []Identifier) []report.Identifier {
 }
 
 // Reject closes a report with the note the reporter reads on the receipt; reason is the code
-// the audit log keeps. Decided meanwhile is ErrConflict, withdrawn ErrNotFound.
+// the audit log keeps. A rejection whose note invites more information (not enough to
+// publish) waits for it as a question does: the reporter keeps the form to add information,
+// and an answer brings the report back to the queue. Decided meanwhile is ErrConflict,
+// withdrawn ErrNotFound.
 func (s *Service) Reject(ctx context.Context, moderator, reportID, reason, note string) error {
-	err := s.Store.DecideReport(ctx, reportID, moderator, store.Decision{Status: report.StatusRejected, Note: note})
+	status := report.StatusRejected
+	if report.NoteInvitesMore(note) {
+		status = report.StatusNeedsInfo
+	}
+	err := s.Store.DecideReport(ctx, reportID, moderator, store.Decision{Status: status, Note: note})
 	if err != nil {
 		return domainError(err)
 	}

@@ -118,6 +118,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 		Proofs:        altcha.NewIssuer([]byte(powKey), cmp.Or(opts.PoWMaxNumber, altcha.DefaultMaxNumber), altcha.DefaultTTL, now),
 		Receipts:      intake.ReceiptKey(receiptKey),
 		IdentifierKey: []byte(identifierKey),
+		PhoneRegion:   cfg.PhoneRegion,
 		Unverified:    limit(3, time.Hour, 2),
 		Now:           now,
 		Accepted:      a.metrics.reportAccepted,

@@ -25,6 +25,7 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		Store:         a.public,
 		Areas:         a.areas,
 		IdentifierKey: identifierKey,
+		PhoneRegion:   a.cfg.PhoneRegion,
 		Now:           a.now,
 		Log:           a.log,
 		// Without it an approval's push would wait for the dispatcher's next poll.
