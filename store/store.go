@@ -151,9 +151,32 @@ type Reports interface {
 	PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error)
 	// ReportCountsByDay counts reports received since the given day, per day and kind.
 	ReportCountsByDay(ctx context.Context, since time.Time) ([]DayCount, error)
+	// ReportsByIdentifiers returns the reports still before a moderator (pending or
+	// needs_info) whose IdentifierHMACs hold any of hmacs, each once, newest day first and
+	// then by id, at most limit (1 to 100; anything else is 20). It links a repeat aggressor's
+	// reports through keyed hashes, never through the values.
+	ReportsByIdentifiers(ctx context.Context, hmacs []string, limit int) ([]report.Report, error)
 	// AllReportIDs is for tests: the ids of every stored report.
 	AllReportIDs(ctx context.Context) ([]string, error)
 }
+
+// IdentifierQuery returns hmacs without empty or repeated values, at most maxHMACs of them, and
+// limit within 1 to 100 (else 20): what ReportsByIdentifiers asks an engine for.
+func IdentifierQuery(hmacs []string, limit int) ([]string, int) {
+	var out []string
+	for _, h := range hmacs {
+		if h != "" && !slices.Contains(out, h) && len(out) < maxHMACs {
+			out = append(out, h)
+		}
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	return out, limit
+}
+
+// maxHMACs bounds one ReportsByIdentifiers query; a report names a handful of identifiers.
+const maxHMACs = 200
 
 // Decision is a moderator's verdict on a pending report.
 type Decision struct {
@@ -469,9 +492,12 @@ type Moderators interface {
 }
 
 // Moderator roles. Admins can do everything moderators do, plus accounts, audit and statistics.
+// Outreach staff sign in the same way but can only file reports on someone's behalf: they never
+// see the queue, the reports or the alerts.
 const (
 	RoleModerator = "moderator"
 	RoleAdmin     = "admin"
+	RoleOutreach  = "outreach"
 )
 
 // Moderator is an account of someone who reviews reports. The password is stored only as an

@@ -362,6 +362,10 @@ func workload(t *testing.T, s *Store) {
 	must2(s.ReportByReceipt(ctx, "rhr1"))
 	must(s.AddFollowup(ctx, "rhr1", report.Followup{Day: day, Text: "more"}, []string{"h-follow-up"}))
 	must2(s.CountReports(ctx, report.StatusPending))
+	must2(s.CountReports(ctx, report.StatusNeedsInfo))
+	if linked, err := s.ReportsByIdentifiers(ctx, []string{"h-follow-up", "h-none"}, 10); err != nil || len(linked) != 1 {
+		t.Fatalf("reports by identifiers: %d, %v", len(linked), err)
+	}
 	must2(s.PendingReports(ctx, 0, 10))
 	must2(s.PendingCounts(ctx))
 	if _, held, err := s.ClaimReport(ctx, "r1", "ann", time.Minute); !held || err != nil {
@@ -373,6 +377,8 @@ func workload(t *testing.T, s *Store) {
 	must(s.ReleaseClaim(ctx, "r1", "ann"))
 	must(s.ApproveReport(ctx, "r1", "ann", newAlert("a1"), store.Decision{Status: report.StatusApproved, AlertID: "a1"}, entry("e1")))
 	must2(s.MergeReport(ctx, "r2", "ann", "a1", []string{"ward-2"}, store.Decision{Status: report.StatusMerged, AlertID: "a1"}, entry("e2")))
+	must(s.DecideReport(ctx, "r3", "bob", store.Decision{Status: report.StatusNeedsInfo, Note: "where?"}))
+	must(s.AddFollowup(ctx, "rhr3", report.Followup{Day: day, Text: "answer"}, []string{"h-answer"}))
 	must(s.DecideReport(ctx, "r3", "bob", store.Decision{Status: report.StatusRejected, Note: "no"}))
 	// An abandoned decision, settled by the next claim.
 	must2(s.markReport(ctx, "r4", "ann", &decisionMark{Alert: "a9", Status: report.StatusApproved, Audit: entry("e9")}))

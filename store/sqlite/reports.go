@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -355,6 +356,28 @@ func (s *Store) ReportCountsByDay(ctx context.Context, since time.Time) ([]store
 		d.Day, d.Kind = fromMS(day), report.Kind(kind)
 		return d, err
 	}, `SELECT submitted_day, kind, count(*) FROM reports WHERE submitted_day >= ? GROUP BY submitted_day, kind ORDER BY submitted_day, kind`, since.UnixMilli())
+}
+
+// ReportsByIdentifiers returns the pending and needs_info reports holding any of hmacs, each
+// once, newest day first. It starts from report_identifiers, so its cost is the number of
+// reports naming those identifiers, not the size of the queue.
+func (s *Store) ReportsByIdentifiers(ctx context.Context, hmacs []string, limit int) ([]report.Report, error) {
+	hmacs, limit = store.IdentifierQuery(hmacs, limit)
+	if len(hmacs) == 0 {
+		return nil, nil
+	}
+	args := make([]any, 0, len(hmacs)+1)
+	for _, h := range hmacs {
+		args = append(args, h)
+	}
+	args = append(args, limit)
+	// CROSS JOIN keeps report_identifiers the outer loop: left to itself the planner walks
+	// every pending report through the status index and probes the hashes for each.
+	return queryAll(ctx, s.read(), "find reports by identifier", scanReport, `SELECT `+reportCols+`
+		FROM report_identifiers CROSS JOIN reports ON reports.id = report_identifiers.report_id
+		WHERE report_identifiers.hmac IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(hmacs)), ", ")+`)
+		AND reports.status IN ('pending', 'needs_info')
+		GROUP BY reports.id ORDER BY reports.submitted_day DESC, reports.id LIMIT ?`, args...)
 }
 
 // AllReportIDs is for tests: the ids of every stored report.

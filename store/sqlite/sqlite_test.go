@@ -89,6 +89,17 @@ func workload(t *testing.T, s *Store) {
 	}
 	ok(t, s.ReleaseClaim(ctx, "report-000002", "mod"), "release")
 	ok(t, s.DecideReport(ctx, "report-000003", "mod", store.Decision{Status: report.StatusRejected, Note: "n"}), "decide")
+	ok(t, s.DecideReport(ctx, "report-000007", "mod", store.Decision{Status: report.StatusNeedsInfo, Note: "which street?"}), "ask")
+	_, err = s.CountReports(ctx, report.StatusNeedsInfo)
+	ok(t, err, "count needs info")
+	ok(t, s.AddFollowup(ctx, "receipt-000007", report.Followup{Day: report.Day(now), Text: "answer"}, []string{"hmac-follow-up", "hmac-answer"}), "answer")
+	for _, hmacs := range [][]string{{"hmac-follow-up"}, {"hmac-follow-up", "hmac-answer", "hmac-none"}} {
+		linked, err := s.ReportsByIdentifiers(ctx, hmacs, 10)
+		ok(t, err, "reports by identifiers")
+		if len(linked) != 2 {
+			t.Fatalf("reports by identifiers %v: %d reports, want 2", hmacs, len(linked))
+		}
+	}
 	_, err = s.DeleteReportByReceipt(ctx, "receipt-000004")
 	ok(t, err, "delete")
 	_, err = s.ReportCountsByDay(ctx, now.AddDate(0, 0, -30))

@@ -311,6 +311,9 @@ func loadedWorks(e *env, from map[string][]any) {
 	if n := len(flatten(e.walk(m, "", 10))); n != 3 {
 		e.t.Fatalf("walk after loading found %d subscriptions, want 3", n)
 	}
+	if found := reportIDs(must(e.s.ReportsByIdentifiers(e.ctx, []string{"hm-other"}, 10))); !slices.Equal(found, []string{"pending"}) {
+		e.t.Fatalf("reports found by identifier after loading = %v", found)
+	}
 	if found := must(e.s.AlertsByIdentifier(e.ctx, "hm")); len(found) != 1 {
 		e.t.Fatalf("found %d alerts by identifier after loading", len(found))
 	}

@@ -23,6 +23,7 @@ var reportCases = []testCase{
 	{"Reports/CountsByDay", testReportCountsByDay},
 	{"Reports/NeedsInfo", testNeedsInfo},
 	{"Reports/FollowupHashes", testFollowupHashes},
+	{"Reports/ByIdentifiers", testReportsByIdentifiers},
 }
 
 // marker is raw report text that must disappear when a report is withdrawn or purged.
@@ -547,17 +548,17 @@ func testNeedsInfo(e *env) {
 func testFollowupHashes(e *env) {
 	day := report.Day(e.now())
 	r := newReport("r", report.BadDate, day)
-	r.IdentifierHMACs = []string{"h1"}
+	r.IdentifierHMACs = []string{"hash-one"}
 	e.ok(e.s.CreateReport(e.ctx, r), "create")
 	f := report.Followup{Day: day, Text: "his number"}
-	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"h2", "h1"}), "follow-up with hashes")
-	if got := must(e.s.Report(e.ctx, "r")); !slices.Equal(got.IdentifierHMACs, []string{"h1", "h2"}) || got.Answered {
-		e.t.Fatalf("hashes after a follow-up = %v (answered %v), want [h1 h2]", got.IdentifierHMACs, got.Answered)
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"hash-two", "hash-one"}), "follow-up with hashes")
+	if got := must(e.s.Report(e.ctx, "r")); !slices.Equal(got.IdentifierHMACs, []string{"hash-one", "hash-two"}) || got.Answered {
+		e.t.Fatalf("hashes after a follow-up = %v (answered %v), want [hash-one hash-two]", got.IdentifierHMACs, got.Answered)
 	}
 	e.ok(e.s.DecideReport(e.ctx, "r", "ana", store.Decision{Status: report.StatusApproved, AlertID: "al"}), "approve")
-	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"h3"}), "follow-up on the approved report")
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, f, []string{"hash-three"}), "follow-up on the approved report")
 	got := must(e.s.Report(e.ctx, "r"))
-	if !slices.Equal(got.IdentifierHMACs, []string{"h1", "h2", "h3"}) || got.Status != report.StatusApproved || got.Answered {
+	if !slices.Equal(got.IdentifierHMACs, []string{"hash-one", "hash-two", "hash-three"}) || got.Status != report.StatusApproved || got.Answered {
 		e.t.Fatalf("approved report after a follow-up: hashes %v, status %s, answered %v", got.IdentifierHMACs, got.Status, got.Answered)
 	}
 	// The purge removes the hashes with the text they came from.
@@ -567,5 +568,76 @@ func testFollowupHashes(e *env) {
 	}
 	if got := must(e.s.Report(e.ctx, "r")); got.IdentifierHMACs != nil {
 		e.t.Fatalf("hashes after the purge = %v", got.IdentifierHMACs)
+	}
+	if where := e.whereStored("hash-t"); len(where) > 0 {
+		e.t.Fatalf("a purged report's hashes are still stored: %v", where)
+	}
+}
+
+func testReportsByIdentifiers(e *env) {
+	today := report.Day(e.now())
+	add := func(id string, day time.Time, hmacs ...string) *report.Report {
+		r := newReport(id, report.BadDate, day)
+		r.IdentifierHMACs = hmacs
+		e.ok(e.s.CreateReport(e.ctx, r), "create report "+id)
+		return r
+	}
+	add("a", today.AddDate(0, 0, -2), "h1")
+	add("b", today.AddDate(0, 0, -1), "h1", "h2")
+	add("c", today, "h2")
+	add("d", today, "h3")
+	add("e", today, "h1")
+	add("f", today, "h1")
+	add("g", today.AddDate(0, 0, -1), "h2")
+	withdrawn := add("w", today, "h1", "hash-withdrawn")
+	e.ok(e.s.DecideReport(e.ctx, "e", "ana", store.Decision{Status: report.StatusRejected}), "reject e")
+	e.ok(e.s.DecideReport(e.ctx, "f", "ana", store.Decision{Status: report.StatusApproved, AlertID: "al"}), "approve f")
+	e.ok(e.s.DecideReport(e.ctx, "g", "ana", store.Decision{Status: report.StatusNeedsInfo, Note: "?"}), "ask g")
+	must(e.s.DeleteReportByReceipt(e.ctx, withdrawn.ReceiptHash))
+	if where := e.whereStored("hash-withdrawn"); len(where) > 0 {
+		e.t.Fatalf("a withdrawn report's hashes are still stored: %v", where)
+	}
+
+	find := func(limit int, hmacs ...string) []string {
+		e.t.Helper()
+		return reportIDs(must(e.s.ReportsByIdentifiers(e.ctx, hmacs, limit)))
+	}
+	// Pending and waiting-for-an-answer reports, each once, newest day first then by id;
+	// decided and withdrawn ones are left out.
+	if got, want := find(10, "h1", "h2", "h1"), []string{"c", "b", "g", "a"}; !slices.Equal(got, want) {
+		e.t.Fatalf("reports naming h1 or h2 = %v, want %v", got, want)
+	}
+	got := must(e.s.ReportsByIdentifiers(e.ctx, []string{"h2"}, 10))
+	e.same(&got[0], must(e.s.Report(e.ctx, "c")), "a linked report as found")
+	if got, want := find(2, "h1", "h2"), []string{"c", "b"}; !slices.Equal(got, want) {
+		e.t.Fatalf("reports naming h1 or h2, limit 2 = %v, want %v", got, want)
+	}
+	for _, c := range [][]string{nil, {}, {""}, {"unknown"}} {
+		if got := find(10, c...); len(got) != 0 {
+			e.t.Fatalf("reports naming %q = %v, want none", c, got)
+		}
+	}
+	if got := find(0, "h1"); !slices.Equal(got, []string{"b", "a"}) {
+		e.t.Fatalf("limit 0 gave %v", got)
+	}
+	// A follow-up's identifiers link the report too, and an answered question is found again.
+	e.ok(e.s.AddFollowup(e.ctx, "receipt-a", report.Followup{Day: today, Text: "his plate"}, []string{"h3"}), "follow-up on a")
+	if got, want := find(10, "h3"), []string{"d", "a"}; !slices.Equal(got, want) {
+		e.t.Fatalf("reports naming h3 after a follow-up = %v, want %v", got, want)
+	}
+	e.ok(e.s.AddFollowup(e.ctx, "receipt-g", report.Followup{Day: today, Text: "answer"}, []string{"h4"}), "answer g")
+	if got := find(10, "h4"); !slices.Equal(got, []string{"g"}) {
+		e.t.Fatalf("reports naming h4 after the answer = %v", got)
+	}
+
+	// Loading a report again links it by its new hashes only.
+	r := must(e.s.Report(e.ctx, "d"))
+	r.IdentifierHMACs = []string{"h5"}
+	e.ok(e.s.Load(e.ctx, store.ColReports, []any{r}), "load d again")
+	if got := find(10, "h3"); !slices.Equal(got, []string{"a"}) {
+		e.t.Fatalf("reports naming h3 after d was loaded without it = %v", got)
+	}
+	if got := find(10, "h5"); !slices.Equal(got, []string{"d"}) {
+		e.t.Fatalf("reports naming h5 after loading = %v", got)
 	}
 }
