@@ -36,16 +36,48 @@ type AlertView struct {
 	ReportCount int                 `json:"report_count"`
 	Identifiers []report.Identifier `json:"identifiers,omitempty"`
 	URL         string              `json:"url"`
+	// Details is the alert's description (what happened, the aggressor, the batch): each
+	// part's field and option codes for programs, and its label and value in the language
+	// asked for (?lang= or Accept-Language) for people.
+	Details []DetailView `json:"details,omitempty"`
+	// Texts are the title and body in each language a moderator wrote; Title and Body above
+	// are the primary one.
+	Texts []report.Translation `json:"texts,omitempty"`
 }
 
-// NewAlertView converts an alert for public output.
-func NewAlertView(a *report.Alert, baseURL string) AlertView {
-	return AlertView{
+// DetailView is one part of an alert's description.
+type DetailView struct {
+	Field string   `json:"field"`
+	Codes []string `json:"codes,omitempty"`
+	Label string   `json:"label"`
+	Value string   `json:"value"`
+}
+
+// NewAlertView converts an alert for public output, with its description labelled in lang
+// (the first site language when none is given).
+func NewAlertView(a *report.Alert, baseURL string, lang ...string) AlertView {
+	l := report.Languages[0]
+	if len(lang) > 0 {
+		l = lang[0]
+	}
+	v := AlertView{
 		ID: a.ID, Version: a.Version, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Body: a.Body,
 		Areas: a.Areas, IncidentDay: a.IncidentDay.Format(time.DateOnly), TimeBand: a.TimeBand,
 		Published: a.Published, Updated: a.Updated, Expires: a.Expires, ReportCount: a.ReportCount,
-		Identifiers: a.PublicIdentifiers(), URL: baseURL + "/alerts/" + a.ID,
+		Identifiers: a.PublicIdentifiers(), URL: baseURL + "/alerts/" + a.ID, Texts: a.Texts,
 	}
+	for _, d := range a.Details {
+		// One part at a time, so that each line keeps its codes; parts DescribeDetails skips
+		// (an unknown field, nothing left to show) are skipped here too.
+		for _, line := range report.DescribeDetails(l, a.Kind, []report.Detail{d}) {
+			var codes []string
+			if len(d.Codes) > 0 {
+				codes = d.Codes
+			}
+			v.Details = append(v.Details, DetailView{Field: line.Field, Codes: codes, Label: line.Label, Value: line.Value})
+		}
+	}
+	return v
 }
 
 type alertList struct {
@@ -72,9 +104,11 @@ func (h *alertsAPI) listAlerts(c *gin.Context) {
 		last := alerts[limit-1]
 		out.Next = intake.EncodeCursor(last.Published, last.ID)
 	}
+	lang := language(c)
 	for i := range alerts {
-		out.Alerts = append(out.Alerts, NewAlertView(&alerts[i], h.baseURL))
+		out.Alerts = append(out.Alerts, NewAlertView(&alerts[i], h.baseURL, lang))
 	}
+	c.Header("Vary", "Accept-Language")
 	c.JSON(http.StatusOK, out)
 }
 
@@ -136,5 +170,6 @@ func (h *alertsAPI) showAlert(c *gin.Context) {
 		writeError(c, &Error{http.StatusGone, "retracted", "This alert was withdrawn by the moderators."})
 		return
 	}
-	c.JSON(http.StatusOK, NewAlertView(a, h.baseURL))
+	c.Header("Vary", "Accept-Language")
+	c.JSON(http.StatusOK, NewAlertView(a, h.baseURL, language(c)))
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/headsup/headsup/report"
@@ -32,6 +33,12 @@ var (
 	textNeutralBody      = map[string]string{"en": "Open to read it.", "es": "Ábrela para leerla."}
 	textWithdrawn        = map[string]string{"en": "Alert withdrawn", "es": "Alerta retirada"}
 	textWithdrawnPreface = map[string]string{"en": "This alert was withdrawn: ", "es": "Esta alerta fue retirada: "}
+	// textWrittenIn says, in the subscriber's language, which language the body is in when
+	// no moderator wrote one in theirs; keyed by the body's language.
+	textWrittenIn = map[string]map[string]string{
+		"en": {"en": "Written in English", "es": "Escrito en inglés"},
+		"es": {"en": "Written in Spanish", "es": "Escrito en español"},
+	}
 )
 
 func in(m map[string]string, lang string) string {
@@ -49,10 +56,25 @@ func buildPayload(a *report.Alert, retraction, discreet bool, lang, baseURL stri
 	case discreet:
 		p.Title, p.Body = in(textNeutral, lang), in(textNeutralBody, lang)
 	case retraction:
+		title, _, _ := a.TextIn(lang)
 		p.Kind, p.Severity = a.Kind, a.Severity
-		p.Title, p.Body = in(textWithdrawn, lang), in(textWithdrawnPreface, lang)+a.Title
+		p.Title, p.Body = in(textWithdrawn, lang), in(textWithdrawnPreface, lang)+title
 	default:
-		p.Kind, p.Severity, p.Title, p.Body = a.Kind, a.Severity, a.Title, a.Body
+		title, body, bodyLang := a.TextIn(lang)
+		if bodyLang != "" && bodyLang != lang && body != "" {
+			body = in(textWrittenIn[bodyLang], lang) + ":\n" + body
+		}
+		p.Kind, p.Severity, p.Title, p.Body = a.Kind, a.Severity, title, body
+		lines := detailLines(a, lang)
+		for ; len(lines) > 0; lines = lines[:len(lines)-1] {
+			// The description goes under the text; lines are dropped from the end until the
+			// push fits, before the text itself is cut.
+			p.Body = joinBody(body, lines)
+			if data, _ := json.Marshal(p); len(data) <= MaxPayload {
+				return data
+			}
+		}
+		p.Body = body
 	}
 	data, _ := json.Marshal(p)
 	// Cut the body (then the title) until it fits; JSON escaping can make text longer than its
@@ -67,6 +89,30 @@ func buildPayload(a *report.Alert, retraction, discreet bool, lang, baseURL stri
 		data, _ = json.Marshal(p)
 	}
 	return data
+}
+
+// detailLines is an alert's description block for a detailed push, "Label: value" in lang,
+// then its public identifiers. Alerts made before descriptions existed (no details, no
+// translations) get none, so their pushes read exactly as they always did.
+func detailLines(a *report.Alert, lang string) []string {
+	if len(a.Details) == 0 && len(a.Texts) == 0 {
+		return nil
+	}
+	var lines []string
+	for _, l := range report.DescribeDetails(lang, a.Kind, a.Details) {
+		lines = append(lines, l.Label+": "+l.Value)
+	}
+	for _, id := range a.PublicIdentifiers() {
+		lines = append(lines, report.OptionLabel(lang, "type", id.Type)+": "+id.Value)
+	}
+	return lines
+}
+
+func joinBody(body string, lines []string) string {
+	if body == "" {
+		return strings.Join(lines, "\n")
+	}
+	return body + "\n\n" + strings.Join(lines, "\n")
 }
 
 // cut shortens s by at least n bytes on a rune boundary and marks the cut with an ellipsis.

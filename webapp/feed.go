@@ -86,16 +86,26 @@ func (s *Site) showFeed(c *gin.Context) {
 			latest = updated
 		}
 		// Each entry's id stays the same across edits; the version is in updated.
-		summary := []string{
-			p.Kind(a.Kind) + " · " + p.Severity(a.Severity) + " · " + p.Areas(a.Areas) + " · " + p.Date(a.IncidentDay),
-			a.Body,
+		text := alertTextIn(p, a)
+		summary := []string{p.Kind(a.Kind) + " · " + p.Severity(a.Severity) + " · " + p.Areas(a.Areas) + " · " + p.Date(a.IncidentDay)}
+		if text.Note != "" {
+			summary = append(summary, text.Note+":")
+		}
+		summary = append(summary, text.Body)
+		// The description block, one "Label: value" line each, as on the alert page.
+		var lines []string
+		for _, l := range p.Details(a) {
+			lines = append(lines, l.Label+": "+l.Value)
+		}
+		if len(lines) > 0 {
+			summary = append(summary, strings.Join(lines, "\n"))
 		}
 		for _, id := range a.PublicIdentifiers() {
 			summary = append(summary, p.IdentifierType(id.Type)+": "+id.Value)
 		}
 		feed.Entries = append(feed.Entries, atomEntry{
 			ID:        base + "/alerts/" + a.ID,
-			Title:     a.Title,
+			Title:     text.Title,
 			Published: a.Published.UTC().Format(time.RFC3339),
 			Updated:   updated.UTC().Format(time.RFC3339),
 			Links:     []atomLink{{Rel: "alternate", Type: "text/html", Href: base + p.URL("/alerts/"+a.ID)}},

@@ -21,7 +21,10 @@ import (
 // expired alerts therefore leave the render cache at the very moment the store stops answering
 // with them, locally at once and from another replica within alertcache's TTL. Everything else
 // the bytes depend on is in the key: the template, the path (the language switch and the
-// navigation use it), the language and whether it came from ?lang= (links then carry it). The
+// navigation use it), the language and whether it came from ?lang= (links then carry it). An
+// alert's description and translations (Details, Texts) are part of the alert compared, so a
+// moderator's edit to either shows at once. Help nearby (Deps.Resources) is read once at start
+// and never changes while the process runs, so it needs no place in the key. The
 // pages carry nothing per request: the security headers are constant (no CSP nonce, no form
 // token on these pages) and are set by the middleware before the handler either way; the
 // alert and home templates do not show the current time. The gzip choice is not in the key:

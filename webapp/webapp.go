@@ -23,6 +23,7 @@ import (
 	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/resources"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/ui"
 )
@@ -48,6 +49,10 @@ type Deps struct {
 	Posts  *ratelimit.Limiter
 	Logger *slog.Logger
 	Now    func() time.Time
+
+	// Resources is help nearby (HEADSUP_RESOURCES_FILE), shown on the receipt, alert, sheet
+	// and about pages; nil shows the neutral default without any phone number.
+	Resources *resources.Set
 }
 
 // Site holds the parsed templates, the catalogs and the static files of the public site.
@@ -107,7 +112,7 @@ func New(d Deps) (*Site, error) {
 	}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(templateFuncs).ParseFS(templateFS,
-			"templates/layout.html", "templates/parts.html", "templates/"+name+".html")
+			"templates/layout.html", "templates/parts.html", "templates/help.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("webapp: parse %s: %w", name, err)
 		}

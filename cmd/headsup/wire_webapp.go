@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/resources"
 	"github.com/headsup/headsup/webapp"
 )
 
@@ -15,6 +16,11 @@ type webParts struct {
 
 // wireWebapp registers the public pages, static files, service worker and manifest.
 func (a *app) wireWebapp(opts appOptions) error {
+	// Help nearby is read once; a bad file stops the start, naming the entry to fix.
+	help, err := resources.Load(a.cfg.ResourcesFile, a.cfg.PhoneRegion)
+	if err != nil {
+		return &usageError{err}
+	}
 	site, err := webapp.New(webapp.Deps{
 		Store:          a.public,
 		Intake:         a.intake,
@@ -27,6 +33,7 @@ func (a *app) wireWebapp(opts appOptions) error {
 		Posts:          a.limiter(opts)(60, time.Minute, 20),
 		Logger:         a.log,
 		Now:            a.now,
+		Resources:      help,
 	})
 	if err != nil {
 		return err
