@@ -37,10 +37,14 @@ type formOption struct {
 	Selected bool
 }
 
-// formSection is a fieldset of the form; grouping turns a long form into a few questions.
+// formSection is a group of questions. The essentials are always shown; every other section
+// is an optional <details> (open without JavaScript when clicked), opened by the server when
+// it holds an answer or an error, so nothing typed or wrong is ever hidden.
 type formSection struct {
-	Legend string
-	Fields []formField
+	Legend   string
+	Optional bool
+	Open     bool
+	Fields   []formField
 }
 
 // fieldError is one line of the error summary, which links to the field.
@@ -51,26 +55,37 @@ type fieldError struct {
 }
 
 type reportForm struct {
-	Kind     report.Kind
-	Action   string
+	Kind   report.Kind
+	Action string
+	// Token is this view's form token (intake.Service.NewFormToken): sending the same form
+	// twice shows the first receipt again instead of storing a second report.
+	Token    string
 	Sections []formSection
 	Errors   []fieldError
 	Summary  string // the sentence above the list of errors
 	TopError string // a problem with the whole form (spam check), not one field
 }
 
-// sectionOf groups fields into fieldsets. A field the schema gains later and this table does
-// not know still appears, in an "other details" section, so the form always has every field.
+// sectionOf groups fields. "what" and "when" are the essentials — what happened, when and
+// where — which fit on two phone screens above Send; the rest are optional sections. A field
+// the schema gains later and this table does not know still appears, in an optional "other
+// details" section, so the form always has every field.
 var sectionOf = map[string]string{
+	"details": "what", "harms": "what", "sold_as": "what",
 	"date": "when", "time_band": "when", "area": "when", "location": "when",
-	"details": "what", "harms": "what", "contact": "what",
-	"aggressor_name": "person", "phones": "person", "handles": "person", "gender": "person",
+	"contact": "person", "aggressor_name": "person", "phones": "person", "handles": "person", "gender": "person",
 	"age_range": "person", "height": "person", "build": "person", "hair": "person", "features": "person",
 	"vehicle_make": "vehicle", "vehicle_model": "vehicle", "vehicle_colour": "vehicle", "plate": "vehicle",
-	"sold_as": "drug", "colour": "drug", "form": "drug", "stamp": "drug", "packaging": "drug",
+	"colour": "drug", "form": "drug", "stamp": "drug", "packaging": "drug",
 	"routes": "effects", "effects": "effects",
 	"fentanyl_strip": "tests", "xylazine_strip": "tests", "other_test": "tests",
 }
+
+// sectionOrder is the order of the sections on the page, essentials first.
+var sectionOrder = []string{"what", "when", "person", "vehicle", "drug", "effects", "tests", "other"}
+
+// essentialSections are always shown; the others are optional <details>.
+var essentialSections = map[string]bool{"what": true, "when": true}
 
 // reportPath and reportTitle name each kind's form page.
 var (
@@ -81,6 +96,9 @@ var (
 func (s *Site) showReportForm(kind report.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := s.newPage(c, reportTitle[kind])
+		// Each view gets its own form token: a page kept by a cache and shown to a second
+		// person would send their report under the first person's token.
+		c.Header("Cache-Control", "no-store")
 		s.renderReportForm(c, http.StatusOK, p, kind, nil, nil, "")
 	}
 }
@@ -88,8 +106,9 @@ func (s *Site) showReportForm(kind report.Kind) gin.HandlerFunc {
 // renderReportForm shows the form with what was typed and, after a refused post, every error
 // next to its field and in a summary at the top.
 func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report.Kind, values url.Values, problems map[string]string, topError string) {
-	f := reportForm{Kind: kind, Action: p.URL(reportPath[kind]), TopError: topError}
-	sections := map[string]int{}
+	// A fresh token on every view, errors included: a token may be spent by a refused send.
+	f := reportForm{Kind: kind, Action: p.URL(reportPath[kind]), TopError: topError, Token: s.deps.Intake.NewFormToken()}
+	bySection := map[string]*formSection{}
 	today := report.Day(p.Now)
 	for _, sf := range report.Schema(kind) {
 		ff := formField{
@@ -137,13 +156,20 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 		if sec == "" {
 			sec = "other"
 		}
-		i, ok := sections[sec]
-		if !ok {
-			i = len(f.Sections)
-			sections[sec] = i
-			f.Sections = append(f.Sections, formSection{Legend: p.T("report.section." + sec)})
+		fs := bySection[sec]
+		if fs == nil {
+			fs = &formSection{Legend: p.T("report.section." + sec), Optional: !essentialSections[sec]}
+			bySection[sec] = fs
 		}
-		f.Sections[i].Fields = append(f.Sections[i].Fields, ff)
+		fs.Fields = append(fs.Fields, ff)
+		if ff.Error != "" || len(values[sf.Name]) > 0 && strings.Join(values[sf.Name], "") != "" {
+			fs.Open = true
+		}
+	}
+	for _, sec := range sectionOrder {
+		if fs := bySection[sec]; fs != nil {
+			f.Sections = append(f.Sections, *fs)
+		}
 	}
 	// The summary lists errors in form order, each a link to its field.
 	for _, sec := range f.Sections {
@@ -213,7 +239,7 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 			return
 		}
 		rec, err := s.deps.Intake.Submit(c.Request.Context(), web.ClientKey(c), intake.Submission{
-			Kind: string(kind), Fields: fields, Proof: form.Get("altcha"),
+			Kind: string(kind), Fields: fields, Proof: form.Get("altcha"), FormToken: form.Get("form_token"),
 		})
 		var ve *report.ValidationError
 		if retry, limited := intake.RetryAfter(err); limited {
@@ -224,6 +250,17 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		case err == nil:
 		case errors.As(err, &ve):
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, ve.Messages(p.Lang), "")
+			return
+		case errors.Is(err, intake.ErrBadFormToken) || errors.Is(err, intake.ErrFormExpired) || errors.Is(err, intake.ErrFormUsed):
+			// Nothing was stored: say why, keep everything typed, and offer a fresh form.
+			status, key := http.StatusBadRequest, "report.error.form_token"
+			if errors.Is(err, intake.ErrFormExpired) {
+				key = "report.error.form_expired"
+			} else if errors.Is(err, intake.ErrFormUsed) {
+				status, key = http.StatusConflict, "report.error.form_used"
+			}
+			c.Header("Cache-Control", "no-store")
+			s.renderReportForm(c, status, p, kind, form, nil, p.T(key))
 			return
 		case errors.Is(err, intake.ErrBadProof) || errors.Is(err, intake.ErrReplayedProof):
 			// The proof of work was wrong, expired or reused: keep everything typed, and the
@@ -237,7 +274,11 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		c.Header("Cache-Control", "no-store")
 		p.Title = p.T("receipt.new.title")
 		p.Scripts = []string{}
-		p.Data = receiptData{New: true, Code: rec.Code, Kind: kind, Status: rec.Status, Submitted: report.Day(p.Now)}
+		d := receiptData{New: true, Again: rec.Again, Code: rec.Code, Kind: kind, Status: rec.Status, Submitted: report.Day(p.Now)}
+		if rec.Again {
+			d.Submitted = rec.Submitted
+		}
+		p.Data = d
 		s.render(c, http.StatusOK, "receipt", p)
 	}
 }
@@ -285,7 +326,10 @@ func (s *Site) badForm(c *gin.Context, p *page, err error) {
 
 // receiptData is the reporter's view of their report.
 type receiptData struct {
-	New       bool // just submitted: show the code large, with advice
+	New bool // just submitted: show the code large, with advice
+	// Again: the same form was sent again (a reload): this is the first receipt, nothing new
+	// was stored. Code is empty when the form is too old for the code to be shown again.
+	Again     bool
 	Code      string
 	Kind      report.Kind
 	Status    report.Status

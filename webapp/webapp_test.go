@@ -237,7 +237,7 @@ func badDateForm() url.Values {
 	}
 }
 
-var receiptCode = regexp.MustCompile(`<p class="code" id="receipt-code">([0-9A-Z]{4}(?:-[0-9A-Z]{4}){5})</p>`)
+var receiptCode = regexp.MustCompile(`<p class="code" id="receipt-code">([0-9A-Z]{4}(?:-[0-9A-Z]{4}){3})</p>`)
 
 // TestReportWithoutJavaScript posts the form as a browser with JavaScript off does: errors are
 // shown next to each field and in a summary that takes focus, and what was typed is kept.

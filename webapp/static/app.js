@@ -24,6 +24,26 @@
   var hint = document.querySelector('.exit-hint');
   if (hint) hint.hidden = false;
 
+  // A short history trail: a link to another page of this site replaces the page in this
+  // tab's history instead of adding to it, so the quick exit (itself a replace) usually
+  // leaves nothing of the site behind Back. Not while a form here has been typed into: Back
+  // should still bring a half-written report back. In-page links, new tabs and modified
+  // clicks behave as usual.
+  var typed = false;
+  document.addEventListener('input', function (ev) {
+    if (ev.target && ev.target.form && ev.target.form.method === 'post') typed = true;
+  });
+  document.addEventListener('click', function (ev) {
+    if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey || typed) return;
+    var a = ev.target.closest ? ev.target.closest('a[href]') : null;
+    if (!a || a.id === 'quick-exit' || a.target || a.hasAttribute('download')) return;
+    var url = new URL(a.href, location.href);
+    if (url.origin !== location.origin || /\.atom$/.test(url.pathname)) return;
+    if (url.hash && url.pathname === location.pathname && url.search === location.search) return;
+    ev.preventDefault();
+    location.replace(url.href);
+  });
+
   // Language: ?lang= first, then the choice remembered here (never a cookie), then the
   // browser's Accept-Language, which the server already used.
   var LANG = 'headsup.lang';
@@ -44,6 +64,15 @@
   // The error summary takes focus so that a screen reader announces it first.
   var summary = document.getElementById('error-summary');
   if (summary && document.activeElement !== summary) summary.focus();
+  // Its links lead to fields; one in a closed optional section opens it first. (The server
+  // already opens sections that hold an error; this covers a section closed since.)
+  document.querySelectorAll('.error-summary a[href^="#"]').forEach(function (a) {
+    a.addEventListener('click', function () {
+      var target = document.getElementById(a.getAttribute('href').slice(1));
+      var d = target && target.closest ? target.closest('details') : null;
+      if (d) d.open = true;
+    });
+  });
 
   // Copy the receipt code.
   document.querySelectorAll('[data-copy]').forEach(function (btn) {
@@ -83,8 +112,10 @@
   showOffline();
   addEventListener('offline', showOffline);
 
-  // The service worker keeps the alert list for offline use and shows pushed alerts.
-  if ('serviceWorker' in navigator) {
+  // The service worker keeps the alert list for offline use and shows pushed alerts. It is
+  // registered by the subscribe page, or here when the site runs installed as an app: a
+  // visitor who did neither keeps no worker and no saved copies in this browser (about page).
+  if ('serviceWorker' in navigator && window.matchMedia && matchMedia('(display-mode: standalone)').matches) {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function () { /* the site works without it */ });
   }
 })();

@@ -72,28 +72,43 @@
     for (var i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
     return out;
   }
+  // Failures are told apart, because what to do differs: 'cannot' is this browser (no push
+  // service, private mode, iOS outside the Home Screen: try another browser), 'network' is the
+  // connection (try again), 'server' is us.
+  function failure(kind) { var e = new Error(kind); e.kind = kind; return e; }
   function send(method, path, body, token) {
     var headers = { 'Content-Type': 'application/json' };
     if (token) headers.Authorization = 'Bearer ' + token;
-    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined });
+    return fetch(path, { method: method, headers: headers, body: body ? JSON.stringify(body) : undefined })
+      .catch(function () { throw failure('network'); });
+  }
+  function check(r) {
+    if (!r.ok) throw failure('server');
+    return r;
   }
 
   async function subscribe() {
-    var perm = await Notification.requestPermission();
-    if (perm !== 'granted') { $('push-denied').hidden = false; throw new Error('denied'); }
-    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    var reg = await navigator.serviceWorker.ready;
-    var ps = await reg.pushManager.getSubscription();
-    if (!ps) {
-      ps = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(form.getAttribute('data-vapid')) });
+    var perm;
+    try { perm = await Notification.requestPermission(); } catch (e) { throw failure('cannot'); }
+    if (perm !== 'granted') { $('push-denied').hidden = false; throw failure('denied'); }
+    var ps;
+    try {
+      await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+      var reg = await navigator.serviceWorker.ready;
+      ps = await reg.pushManager.getSubscription();
+      if (!ps) {
+        ps = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(form.getAttribute('data-vapid')) });
+      }
+    } catch (e) {
+      // Offline, the browser's push service cannot be reached either: say so, not "cannot".
+      throw failure(navigator.onLine === false ? 'network' : 'cannot');
     }
     var j = ps.toJSON();
     var p = prefs();
     var body = wire(p);
     body.endpoint = j.endpoint;
     body.keys = { p256dh: j.keys.p256dh, auth: j.keys.auth };
-    var r = await send('POST', '/api/v1/subscriptions', body);
-    if (r.status !== 201 && r.status !== 200) throw new Error('status ' + r.status);
+    var r = check(await send('POST', '/api/v1/subscriptions', body));
     var res = await r.json();
     save({ id: res.id, token: res.token, prefs: p });
     return msg('subscribed');
@@ -103,7 +118,7 @@
     var sub = load();
     var r = await send('PUT', '/api/v1/subscriptions/' + encodeURIComponent(sub.id), wire(prefs()), sub.token);
     if (r.status === 404 || r.status === 401) { save(null); return subscribe(); } // gone on the server: start again
-    if (!r.ok) throw new Error('status ' + r.status);
+    check(r);
     save({ id: sub.id, token: sub.token, prefs: prefs() });
     return msg('saved');
   }
@@ -112,7 +127,7 @@
     var sub = load();
     if (sub) {
       var r = await send('DELETE', '/api/v1/subscriptions/' + encodeURIComponent(sub.id), null, sub.token);
-      if (!r.ok && r.status !== 404 && r.status !== 401) throw new Error('status ' + r.status);
+      if (r.status !== 404 && r.status !== 401) check(r);
     }
     var reg = await navigator.serviceWorker.getRegistration('/');
     var ps = reg && await reg.pushManager.getSubscription();
@@ -127,7 +142,8 @@
     busy = true;
     say(msg('working'));
     action().then(function (text) { say(text); }, function (err) {
-      say(err && err.message === 'denied' ? '' : msg('failed'));
+      var kind = (err && err.kind) || 'cannot';
+      say(kind === 'denied' ? '' : kind === 'network' ? msg('failed') : msg(kind));
     }).then(function () { busy = false; showState(); });
   }
   form.addEventListener('submit', function (ev) {
