@@ -8,7 +8,7 @@ import { axe, fakePushKeys, launch, screenshot, totp, transferred, watch } from 
 import { startExitPage, startFakePushService, startHeadsup } from '../lib/server.mjs';
 
 const MAX_PAGE_BYTES = 30 * 1024;
-const CODE = /\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){5}\b/;
+const CODE = /\b[0-9A-Z]{4}(?:-[0-9A-Z]{4}){3}\b/;
 
 let server;
 let exitPage;
