@@ -23,12 +23,13 @@ type walkLevel int
 const (
 	forAnyone     walkLevel = iota // no session needed: sign-in form, its assets
 	forSigningIn                   // any live session, between password and TOTP or complete
-	forModerators                  // a complete sign-in: password and TOTP
+	forStaff                       // a complete sign-in of any role, outreach staff included
+	forModerators                  // a complete sign-in of a moderator or admin: password and TOTP
 	forAdmins                      // a complete sign-in of an admin
 )
 
 func (l walkLevel) String() string {
-	return [...]string{"anyone", "signing-in", "moderators", "admins"}[l]
+	return [...]string{"anyone", "signing-in", "staff", "moderators", "admins"}[l]
 }
 
 // walkAnswer is a response the walk expects: a status, for a redirect where it goes ({report}
@@ -89,8 +90,14 @@ var walkRules = map[string]walkRule{
 	"POST /moderation/logout": {level: forSigningIn, form: noForm,
 		half: redirect("/moderation/login?done=signedout"), full: redirect("/moderation/login?done=signedout")},
 
-	"GET /moderation":                      {level: forModerators, full: redirect("/moderation/queue")},
-	"GET /moderation/":                     {level: forModerators, full: redirect("/moderation/queue")},
+	"GET /moderation":          {level: forStaff, full: redirect("/moderation/queue")},
+	"GET /moderation/":         {level: forStaff, full: redirect("/moderation/queue")},
+	"GET /moderation/outreach": {level: forStaff, full: page("File a report for someone")},
+	"POST /moderation/outreach": {level: forStaff, form: func(*walkFixture) url.Values {
+		return url.Values{"kind": {"bad_date"}, "date": {"2026-03-09"}, "area": {"ward-6"},
+			"details": {"Took my phone at the corner of 5th."}, "harms": {"robbery_theft"}}
+	}, full: walkAnswer{status: http.StatusOK, body: `id="receipt-code"`}},
+
 	"GET /moderation/queue":                {level: forModerators, full: page("Review queue")},
 	"GET /moderation/reports/:id":          {level: forModerators, full: page("Report")},
 	"POST /moderation/reports/:id/claim":   {level: forModerators, form: noForm, full: redirect("/moderation/reports/{report}")},
@@ -158,6 +165,7 @@ type walkCaller struct {
 	name      string
 	session   walkSession
 	admin     bool
+	outreach  bool // an outreach account: files reports, sees no queue, report or alert
 	crossSite bool // sends a cross-site Origin, on unsafe methods only
 	cookie    func() string
 }
@@ -171,6 +179,7 @@ func TestAccessRulesHoldForEveryCaller(t *testing.T) {
 	h := newHarness(t)
 	mod := h.signUp("walk-mod", "moderator")
 	adm := h.signUp("walk-admin", "admin")
+	out := h.signUp("walk-outreach", "outreach")
 	// Admins, so that nothing but the missing second factor or the disabled flag stands
 	// between them and every route.
 	half := h.signUp("walk-half", "admin")
@@ -215,6 +224,8 @@ func TestAccessRulesHoldForEveryCaller(t *testing.T) {
 		{name: "disabled admin's session", session: noSession, cookie: disabledCookie},
 		{name: "moderator", session: fullSession, cookie: func() string { return h.signIn(mod) }},
 		{name: "admin", session: fullSession, admin: true, cookie: func() string { return h.signIn(adm) }},
+		{name: "outreach staff", session: fullSession, outreach: true, cookie: func() string { return h.signIn(out) }},
+		{name: "cross-site outreach staff", session: fullSession, outreach: true, crossSite: true, cookie: func() string { return h.signIn(out) }},
 		{name: "cross-site moderator", session: fullSession, crossSite: true, cookie: func() string { return h.signIn(mod) }},
 		{name: "cross-site admin", session: fullSession, admin: true, crossSite: true, cookie: func() string { return h.signIn(adm) }},
 	}
@@ -338,6 +349,11 @@ func expectedAnswer(rule walkRule, method, pattern string, c walkCaller) (walkAn
 		return rule.half, true
 	case c.session == halfSession:
 		return signIn("/moderation/login/totp"), false
+	case c.outreach && rule.level >= forModerators:
+		return walkAnswer{status: http.StatusForbidden, body: "<title>Not for outreach accounts · "}, false
+	case c.outreach && rule.full.location == "/moderation/queue":
+		// Outreach staff land on their own page wherever a moderator lands on the queue.
+		return redirect("/moderation/outreach"), true
 	case rule.level == forAdmins && !c.admin:
 		return walkAnswer{status: http.StatusForbidden, body: "<title>Admins only · "}, false
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 	"unicode/utf8"
 
@@ -24,7 +25,7 @@ type Accounts struct {
 // Errors of Accounts, worded for the operator.
 var (
 	ErrBadName = problem("A moderator name is 2 to 40 characters: letters, digits, dot, dash or underscore.")
-	ErrBadRole = problem("The role must be moderator or admin.")
+	ErrBadRole = problem("The role must be moderator, admin or outreach.")
 )
 
 func (a *Accounts) now() time.Time {
@@ -56,6 +57,12 @@ func ValidName(name string) bool {
 	return true
 }
 
+// Roles are the roles an account can have, in the order the accounts page offers them.
+var Roles = []string{store.RoleModerator, store.RoleAdmin, store.RoleOutreach}
+
+// ValidRole reports whether role is one of Roles.
+func ValidRole(role string) bool { return slices.Contains(Roles, role) }
+
 // Add creates an account and returns its one-time password, which opens only the page where
 // the moderator chooses a real password and then enrols TOTP. actor is who asked, for the
 // audit log.
@@ -63,7 +70,7 @@ func (a *Accounts) Add(ctx context.Context, actor, name, role string) (string, e
 	if !ValidName(name) {
 		return "", ErrBadName
 	}
-	if role != store.RoleModerator && role != store.RoleAdmin {
+	if !ValidRole(role) {
 		return "", ErrBadRole
 	}
 	otp := newOneTimePassword()

@@ -27,7 +27,7 @@ func (s *server) accountsPage(c *gin.Context, status int, d accountsData) {
 		s.fail(c, err)
 		return
 	}
-	d.Accounts, d.Roles, d.SignInURL = list, []string{store.RoleModerator, store.RoleAdmin}, s.baseURL+"/moderation/login"
+	d.Accounts, d.Roles, d.SignInURL = list, Roles, s.baseURL+"/moderation/login"
 	if d.Role == "" {
 		d.Role = store.RoleModerator
 	}

@@ -21,7 +21,8 @@ type access int
 const (
 	anonymous access = iota // anyone
 	signingIn               // a session at any sign-in step
-	moderator               // a complete sign-in
+	staff                   // a complete sign-in of any role, outreach staff included
+	moderator               // a complete sign-in of a moderator or an admin
 	admin                   // a complete sign-in with the admin role
 )
 
@@ -38,8 +39,10 @@ var rules = map[string]access{
 	"GET /moderation/login/totp":                  signingIn,
 	"POST /moderation/login/totp":                 signingIn,
 	"POST /moderation/logout":                     signingIn,
-	"GET /moderation":                             moderator,
-	"GET /moderation/":                            moderator,
+	"GET /moderation":                             staff,
+	"GET /moderation/":                            staff,
+	"GET /moderation/outreach":                    staff,
+	"POST /moderation/outreach":                   staff,
 	"GET /moderation/queue":                       moderator,
 	"GET /moderation/reports/:id":                 moderator,
 	"POST /moderation/reports/:id/claim":          moderator,
@@ -70,6 +73,7 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 	h := newHarness(t)
 	mod := h.signUp("mo", "moderator")
 	adm := h.signUp("ad", "admin")
+	out := h.signUp("ou", "outreach")
 	r := h.addReport("something happened")
 	alertID := h.approve(adm, h.addReport("another thing").ID, approveForm("Title", "Body"))
 	ids := map[string]string{":id": r.ID, ":name": stylesheetName()}
@@ -121,6 +125,11 @@ func TestEveryRouteHasAnAccessRule(t *testing.T) {
 		if rule == admin {
 			if w := h.do(route.Method, path, form, mod.cookie); w.Code != http.StatusForbidden {
 				t.Errorf("moderator on admin route %s = %d, want 403", key, w.Code)
+			}
+		}
+		if rule >= moderator {
+			if w := h.do(route.Method, path, form, out.cookie); w.Code != http.StatusForbidden {
+				t.Errorf("outreach staff on %s = %d, want 403", key, w.Code)
 			}
 		}
 	}

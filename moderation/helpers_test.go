@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/moderation"
 	"github.com/headsup/headsup/publishing"
@@ -56,6 +57,7 @@ func newHarnessOn(t *testing.T, s store.Store) *harness {
 	moderation.Register(e, moderation.Deps{
 		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
 		Publishing: pub, Logger: log, Now: clk.Now, Hashing: cheap,
+		Intake: &intake.Service{Store: s, Areas: areas, Receipts: intake.ReceiptKey("receipt key for the moderation tests"), Now: clk.Now},
 	})
 	return &harness{t: t, store: s, engine: e, clock: clk, key: key,
 		accounts: &moderation.Accounts{Store: s, Hashing: cheap, Now: clk.Now}}
@@ -99,6 +101,15 @@ var secretRe = regexp.MustCompile(`id="totp-secret">([A-Z2-7 ]+)<`)
 // account is a signed-in moderator of a test.
 type account struct {
 	name, password, secret, cookie string
+	role                           string
+}
+
+// home is where the account lands after signing in: outreach staff have only their page.
+func (a *account) home() string {
+	if a.role == store.RoleOutreach {
+		return "/moderation/outreach"
+	}
+	return "/moderation/queue"
 }
 
 // signUp creates an account and takes it through the first sign-in: one-time password, own
@@ -109,7 +120,7 @@ func (h *harness) signUp(name, role string) *account {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	a := &account{name: name, password: "violet kettle harbour 42"}
+	a := &account{name: name, password: "violet kettle harbour 42", role: role}
 	w := h.do("POST", "/moderation/login", url.Values{"name": {name}, "password": {otp}}, "")
 	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/login/password" {
 		h.t.Fatalf("sign-in with one-time password: %d %s", w.Code, w.Header().Get("Location"))
@@ -126,7 +137,7 @@ func (h *harness) signUp(name, role string) *account {
 	}
 	a.secret = strings.ReplaceAll(m[1], " ", "")
 	w = h.do("POST", "/moderation/login/enroll", url.Values{"code": {h.code(a)}}, partial)
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/queue" {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != a.home() {
 		h.t.Fatalf("enrolment: %d %s %s", w.Code, w.Header().Get("Location"), w.Body)
 	}
 	a.cookie = sessionCookie(w).Value
@@ -154,7 +165,7 @@ func (h *harness) signIn(a *account) string {
 	}
 	partial := sessionCookie(w).Value
 	w = h.do("POST", "/moderation/login/totp", url.Values{"code": {h.code(a)}}, partial)
-	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != "/moderation/queue" {
+	if w.Code != http.StatusSeeOther || w.Header().Get("Location") != a.home() {
 		h.t.Fatalf("code step: %d %s", w.Code, w.Header().Get("Location"))
 	}
 	a.cookie = sessionCookie(w).Value

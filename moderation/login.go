@@ -40,8 +40,8 @@ type loginData struct {
 }
 
 func (s *server) showLogin(c *gin.Context) {
-	if sess, _, err := s.loadSession(c); err == nil && sess != nil && sess.Full {
-		c.Redirect(http.StatusSeeOther, "/moderation/queue")
+	if sess, m, err := s.loadSession(c); err == nil && sess != nil && sess.Full {
+		c.Redirect(http.StatusSeeOther, homeOf(m))
 		return
 	}
 	s.render(c, http.StatusOK, "login", "login.title", loginData{})
@@ -124,7 +124,7 @@ func (s *server) nextStep(m *store.Moderator) string {
 	case s.totpRequired:
 		return "/moderation/login/totp"
 	}
-	return "/moderation/queue"
+	return homeOf(m)
 }
 
 // completeSignIn replaces the sign-in session with a full one under a new token.
@@ -139,14 +139,14 @@ func (s *server) completeSignIn(c *gin.Context, m *store.Moderator) {
 		return
 	}
 	s.audit(ctx, m.Name, ActionSignIn, m.Name, "")
-	c.Redirect(http.StatusSeeOther, "/moderation/queue")
+	c.Redirect(http.StatusSeeOther, homeOf(m))
 }
 
 // requireStep sends a browser that is on the wrong sign-in step to the right one: each step
 // after the password is the route at the path nextStep names for it.
 func (s *server) requireStep(c *gin.Context) {
 	if currentSession(c).Full {
-		c.Redirect(http.StatusSeeOther, "/moderation/queue")
+		c.Redirect(http.StatusSeeOther, homeOf(me(c)))
 		c.Abort()
 		return
 	}
@@ -192,7 +192,7 @@ func (s *server) changePassword(c *gin.Context) {
 		return
 	}
 	next := s.nextStep(m)
-	if next == "/moderation/queue" {
+	if next == homeOf(m) {
 		s.completeSignIn(c, m)
 		return
 	}

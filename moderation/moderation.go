@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -25,7 +26,9 @@ type Deps struct {
 	// Publishing is the moderators' use cases (approve, reject, merge, edit, retract,
 	// extend); required.
 	Publishing *publishing.Service
-	Logger     *slog.Logger
+	// Intake files the reports staff enter for someone on the outreach page; required.
+	Intake *intake.Service
+	Logger *slog.Logger
 	// Now is the clock for sessions, TOTP and lockouts; nil is time.Now. Tests move it.
 	Now func() time.Time
 	// Hashing is the argon2id cost of new password hashes; zero is ProductionHashing.
@@ -43,6 +46,7 @@ type server struct {
 	baseURL      string
 	siteName     string
 	publishing   *publishing.Service
+	intake       *intake.Service
 	log          *slog.Logger
 	now          func() time.Time
 	hashing      HashParams
@@ -56,7 +60,7 @@ type server struct {
 
 func newServer(d Deps) *server {
 	s := &server{
-		store: d.Store, areas: d.Areas, baseURL: d.BaseURL, siteName: d.SiteName, publishing: d.Publishing,
+		store: d.Store, areas: d.Areas, baseURL: d.BaseURL, siteName: d.SiteName, publishing: d.Publishing, intake: d.Intake,
 		log: d.Logger, now: d.Now, hashing: d.Hashing, totpRequired: !(d.Development && d.WithoutTOTP),
 	}
 	if s.log == nil {
@@ -116,6 +120,7 @@ const (
 	ActionAccountEnable   = "account_enable"
 	ActionAccountReset    = "account_reset"
 	ActionPurge           = "purge"
+	ActionStaffEntered    = intake.ActionStaffEntered
 )
 
 // AuditActions lists every action, in the order the audit page offers them.
@@ -123,6 +128,7 @@ var AuditActions = []string{
 	ActionSignIn, ActionSignInFailed, ActionSignOut, ActionPasswordChanged, ActionTOTPEnrolled, ActionClaim,
 	ActionApprove, ActionReject, ActionMerge, ActionAlertEdit, ActionAlertRetract, ActionAlertExtend,
 	ActionAccountAdd, ActionAccountDisable, ActionAccountEnable, ActionAccountReset, ActionPurge,
+	ActionStaffEntered,
 }
 
 // isUnavailable reports whether err means the database is down, which pages answer with 503.

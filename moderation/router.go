@@ -7,7 +7,7 @@ import (
 )
 
 // Register adds every moderation route to e, grouped by who may call it. Reading this file
-// tells the whole of what moderators and admins can do; the authorization test walks the
+// tells the whole of what outreach staff, moderators and admins can do; the authorization test walks the
 // engine's route table and fails on any /moderation route it has no rule for.
 //
 // Every state change is a POST: the global cross-origin check refuses other sites' posts, the
@@ -34,10 +34,16 @@ func Register(e *gin.Engine, d Deps) {
 	step.GET("/totp", s.showTOTP)
 	step.POST("/totp", s.verifyTOTP)
 
-	// Moderators (and admins): the queue, reports and alerts.
+	// Every signed-in role, outreach staff included: the home redirect and filing a report on
+	// someone's behalf (no proof of work, no per-address limit, marked as entered by staff).
+	staff := e.Group("/moderation", s.requireStaff)
+	staff.GET("", s.showHome)
+	staff.GET("/", s.showHome)
+	staff.GET("/outreach", s.showOutreach)
+	staff.POST("/outreach", s.fileOutreachReport)
+
+	// Moderators (and admins), never outreach staff: the queue, reports and alerts.
 	moderator := e.Group("/moderation", s.requireModerator)
-	moderator.GET("", s.showHome)
-	moderator.GET("/", s.showHome)
 	moderator.GET("/queue", s.showQueue)
 	moderator.GET("/reports/:id", s.showReport)
 	moderator.POST("/reports/:id/claim", s.claimReport)
@@ -64,5 +70,5 @@ func Register(e *gin.Engine, d Deps) {
 	admin.GET("/stats", s.showStats)
 }
 
-// showHome sends /moderation to the queue.
-func (s *server) showHome(c *gin.Context) { c.Redirect(http.StatusSeeOther, "/moderation/queue") }
+// showHome sends /moderation to the queue, or outreach staff to their page.
+func (s *server) showHome(c *gin.Context) { c.Redirect(http.StatusSeeOther, homeOf(me(c))) }

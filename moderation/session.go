@@ -154,22 +154,56 @@ func (s *server) requireSession(c *gin.Context) {
 	admit(c, sess, m)
 }
 
-// requireModerator lets through a complete sign-in (password and second factor).
-func (s *server) requireModerator(c *gin.Context) {
-	sess, m, ok := s.liveSession(c)
+// requireStaff lets through a complete sign-in (password and second factor) of any role,
+// outreach staff included: the staff entry page and the home redirect need no more.
+func (s *server) requireStaff(c *gin.Context) {
+	sess, m, ok := s.fullSession(c)
 	if !ok {
 		return
+	}
+	admit(c, sess, m)
+}
+
+// requireModerator lets through a complete sign-in of a moderator or an admin. Outreach staff
+// are refused: they file reports for others and must not read anyone's report or the queue.
+func (s *server) requireModerator(c *gin.Context) {
+	sess, m, ok := s.fullSession(c)
+	if !ok {
+		return
+	}
+	if m.Role == store.RoleOutreach {
+		s.showMessage(c, http.StatusForbidden, "message.outreach_only.heading", "message.outreach_only.text", "link.outreach", "/moderation/outreach")
+		return
+	}
+	admit(c, sess, m)
+}
+
+// fullSession loads a complete sign-in for the middleware; for anything less it has answered
+// the request (a redirect to the next sign-in step, or a refusal) and returns false.
+func (s *server) fullSession(c *gin.Context) (*store.Session, *store.Moderator, bool) {
+	sess, m, ok := s.liveSession(c)
+	if !ok {
+		return nil, nil, false
 	}
 	if !sess.Full {
 		if c.Request.Method == http.MethodGet && !isPoll(c) {
 			c.Redirect(http.StatusSeeOther, s.nextStep(m))
 			c.Abort()
-			return
+			return nil, nil, false
 		}
 		s.refuseAnonymous(c)
-		return
+		return nil, nil, false
 	}
-	admit(c, sess, m)
+	return sess, m, true
+}
+
+// homeOf is where an account lands after signing in: the queue, or for outreach staff the
+// only page they have.
+func homeOf(m *store.Moderator) string {
+	if m.Role == store.RoleOutreach {
+		return "/moderation/outreach"
+	}
+	return "/moderation/queue"
 }
 
 // liveSession loads the browser's session for the middleware; without one it has answered

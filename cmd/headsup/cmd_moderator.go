@@ -31,7 +31,7 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 	switch sub {
 	case "add":
 		fs.StringVar(&name, "name", "", "the account name (2 to 40 letters, digits, . - _)")
-		fs.StringVar(&role, "role", "moderator", "moderator or admin")
+		fs.StringVar(&role, "role", "moderator", "moderator, admin or outreach (files reports for others, sees no queue)")
 	case "list", "disable", "enable", "reset":
 	default:
 		return usagef("unknown moderator subcommand %q: use add, list, disable or reset", sub)
@@ -47,7 +47,7 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 		if !moderation.ValidName(name) {
 			return usagef("%s", moderation.ErrBadName.Error())
 		}
-		if role != store.RoleModerator && role != store.RoleAdmin {
+		if !moderation.ValidRole(role) {
 			return usagef("%s", moderation.ErrBadRole.Error())
 		}
 	case "disable", "enable", "reset":

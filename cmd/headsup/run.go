@@ -39,7 +39,7 @@ type environment struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the web server (the default command)", "headsup serve", runServe},
-		{"moderator", "manage moderator accounts: add, list, disable, enable, reset", "headsup moderator add --name NAME [--role moderator|admin] | list | disable NAME | enable NAME | reset NAME", runModerator},
+		{"moderator", "manage moderator accounts: add, list, disable, enable, reset", "headsup moderator add --name NAME [--role moderator|admin|outreach] | list | disable NAME | enable NAME | reset NAME", runModerator},
 		{"vapid", "print the public VAPID key browsers subscribe with", "headsup vapid", runVAPID},
 		{"purge", "delete raw report text past retention, and expired records, now", "headsup purge", runPurge},
 		{"export", "write alerts and settings as JSON lines to standard output, for backups and moves", "headsup export > backup.jsonl", runExport},

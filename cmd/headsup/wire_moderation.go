@@ -37,6 +37,7 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		BaseURL:     a.cfg.BaseURL,
 		SiteName:    a.cfg.SiteName,
 		Publishing:  publish,
+		Intake:      a.intake,
 		Logger:      a.log,
 		Now:         a.now,
 		Development: a.cfg.Development,
