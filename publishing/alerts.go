@@ -29,17 +29,14 @@ func (s *Service) Edit(ctx context.Context, moderator, alertID string, fromVersi
 }
 
 // Retract withdraws an alert from the public as a new version and pushes the retraction to
-// everyone who got it. An alert already retracted is ErrConflict.
+// everyone who got it. An alert already retracted is ErrConflict. The store writes the
+// retraction, its push and its audit entry as one, so a crash cannot lose the push.
 func (s *Service) Retract(ctx context.Context, moderator, alertID string) (*report.Alert, error) {
-	a, err := s.Store.RetractAlert(ctx, alertID)
+	a, err := s.Store.RetractPublishedAlert(ctx, alertID, s.auditEntry(moderator, ActionAlertRetract, alertID, ""))
 	if err != nil {
 		return nil, domainError(err)
 	}
-	if err := s.Store.EnqueueDelivery(ctx, alertID, a.Version, true); err != nil {
-		return nil, err
-	}
 	s.wake()
-	s.audit(ctx, moderator, ActionAlertRetract, alertID, "")
 	return a, nil
 }
 

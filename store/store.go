@@ -204,6 +204,12 @@ type Publishing interface {
 	// records the decision and the audit entry. A retracted or missing alert is ErrConflict
 	// and changes nothing.
 	MergeReport(ctx context.Context, reportID, moderator, alertID string, addAreas []string, d Decision, entry AuditEntry) (*report.Alert, error)
+	// RetractPublishedAlert withdraws a published alert as a new version, queues the push of
+	// the retraction and appends entry to the audit log, so that no crash leaves a retracted
+	// alert whose retraction never reaches the phones that showed it. A retracted alert is
+	// ErrConflict, a missing one ErrNotFound; repeating a call that failed, with the same
+	// entry, finishes it and returns the alert.
+	RetractPublishedAlert(ctx context.Context, id string, entry AuditEntry) (*report.Alert, error)
 }
 
 // Alerts is the public alerts and their moderation.

@@ -216,6 +216,12 @@ func (c *Store) RetractAlert(ctx context.Context, id string) (*report.Alert, err
 	return c.Store.RetractAlert(ctx, id)
 }
 
+// RetractPublishedAlert retracts an alert, queues its retraction and drops the snapshot.
+func (c *Store) RetractPublishedAlert(ctx context.Context, id string, entry store.AuditEntry) (*report.Alert, error) {
+	defer c.Invalidate()
+	return c.Store.RetractPublishedAlert(ctx, id, entry)
+}
+
 // ExtendAlert moves an alert's expiry and drops the snapshot.
 func (c *Store) ExtendAlert(ctx context.Context, id string, expires time.Time) (*report.Alert, error) {
 	defer c.Invalidate()

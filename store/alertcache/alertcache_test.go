@@ -158,7 +158,8 @@ func TestRetractedIsGoneAtOnceHereAndWithinTTLElsewhere(t *testing.T) {
 	if _, err := elsewhere.PublishedAlerts(ctx, store.AlertFilter{}); err != nil { // warm its snapshot
 		t.Fatal(err)
 	}
-	if _, err := here.RetractAlert(ctx, top[0].ID); err != nil {
+	entry := store.AuditEntry{ID: report.NewID(), Time: start, Actor: "ana", Action: "alert_retract", Target: top[0].ID}
+	if _, err := here.RetractPublishedAlert(ctx, top[0].ID, entry); err != nil {
 		t.Fatal(err)
 	}
 	a, err := here.Alert(ctx, top[0].ID)

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
@@ -407,6 +408,12 @@ func workload(t *testing.T, s *Store) {
 	must2(s.ExtendAlert(ctx, a.ID, now.Add(2*time.Hour)))
 	must2(s.MergeIntoAlert(ctx, a.ID, []string{"ward-3"}))
 	must2(s.RetractAlert(ctx, a.ID))
+	must(s.CreateAlert(ctx, newAlert("a3")))
+	must2(s.RetractPublishedAlert(ctx, "a3", entry("e-retract")))
+	must2(s.RetractPublishedAlert(ctx, "a3", entry("e-retract"))) // a retry
+	if _, err := s.RetractPublishedAlert(ctx, "a3", entry("e-other")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("second retraction: %v", err)
+	}
 	for _, list := range []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted} {
 		must2(s.ModerationAlerts(ctx, list, "", 0, 10))
 		must2(s.ModerationAlerts(ctx, list, report.DrugAlert, 10, 10))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 func testAlert(id string, now time.Time) *report.Alert {
@@ -271,4 +272,68 @@ func TestWalkResumesAfterPosition(t *testing.T) {
 	if n, ok, err := s.MatchingSubscriptionsTotal(ctx, m); n != 20 || !ok || err != nil {
 		t.Fatalf("total %d %v %v", n, ok, err)
 	}
+}
+
+// TestRetractionFinishedAfterACrash leaves a retraction as a process that died right after its
+// commit point would: the alert retracted and marked, no job, no audit entry. The next delivery
+// claim once the mark has lapsed queues the retraction's push and logs it; before that, a retry
+// of the same call finishes it at once.
+func TestRetractionFinishedAfterACrash(t *testing.T) {
+	s := openTest(t)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+	s.SetClock(func() time.Time { return now })
+	crash := func(id string, entry store.AuditEntry) {
+		t.Helper()
+		if err := s.CreateAlert(ctx, testAlert(id, now)); err != nil {
+			t.Fatal(err)
+		}
+		_, err := s.c(store.ColAlerts).UpdateOne(ctx, byID(id), bson.D{
+			{Key: "$set", Value: bson.D{{Key: "status", Value: report.AlertRetracted}, {Key: "updated", Value: now},
+				{Key: retractField, Value: retractionMark{Audit: entry, At: now}}}},
+			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := func(id string) store.AuditEntry {
+		return store.AuditEntry{ID: "e-" + id, Time: now, Actor: "ana", Action: "alert_retract", Target: id}
+	}
+	done := func(id string) {
+		t.Helper()
+		if d, err := s.Delivery(ctx, id+".2"); err != nil || !d.Retraction {
+			t.Fatalf("retraction job of %s: %+v, %v", id, d, err)
+		}
+		if _, err := findOne[store.AuditEntry](ctx, s.c(store.ColAudit), byID("e-"+id)); err != nil {
+			t.Fatalf("audit entry of %s: %v", id, err)
+		}
+		if a, err := findOne[markedAlert](ctx, s.c(store.ColAlerts), byID(id)); err != nil || a.Mark != nil || a.Status != report.AlertRetracted {
+			t.Fatalf("alert %s after settling: %+v, %v", id, a, err)
+		}
+	}
+
+	crash("retried", entry("retried"))
+	a, err := s.RetractPublishedAlert(ctx, "retried", entry("retried"))
+	if err != nil || a.Version != 2 || a.Status != report.AlertRetracted {
+		t.Fatalf("retry after a crash: %+v, %v", a, err)
+	}
+	done("retried")
+
+	crash("abandoned", entry("abandoned"))
+	if _, err := s.ClaimDelivery(ctx, "d1", time.Minute); !errors.Is(err, store.ErrNotFound) && err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Delivery(ctx, "abandoned.2"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("a retraction still within its lease was settled: %v", err)
+	}
+	now = now.Add(markLease + settleInterval)
+	d, err := s.ClaimDelivery(ctx, "d1", time.Minute)
+	if err != nil {
+		t.Fatalf("claim after the mark lapsed: %v", err)
+	}
+	if d.ID != "retried.2" && d.ID != "abandoned.2" {
+		t.Fatalf("claimed %s", d.ID)
+	}
+	done("abandoned")
 }

@@ -30,6 +30,8 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	clock  atomic.Pointer[func() time.Time]
+	// settled is when settleRetractions last looked, Unix milliseconds of the store's clock.
+	settled atomic.Int64
 }
 
 // Open connects to the server at uri, checks that it answers and creates the indexes.

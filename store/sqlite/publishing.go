@@ -55,3 +55,47 @@ func (s *Store) MergeReport(ctx context.Context, reportID, moderator, alertID st
 	}
 	return a, nil
 }
+
+// RetractPublishedAlert withdraws a published alert as a new version, queues the retraction's
+// push and appends entry to the audit log, in one transaction.
+func (s *Store) RetractPublishedAlert(ctx context.Context, id string, entry store.AuditEntry) (*report.Alert, error) {
+	now := s.now()
+	var a *report.Alert
+	err := s.write(ctx, func(c conn) error {
+		n, err := c.execN(ctx, `UPDATE alerts SET status = 'retracted', updated = ?, version = version + 1
+			WHERE status = 'published' AND id = ?`, ms(now), id)
+		if err != nil {
+			return wrapf("retract alert", err)
+		}
+		if n == 0 {
+			cur, err := c.alert(ctx, id)
+			if err != nil {
+				return err
+			}
+			// A retry of a call that did commit: its audit entry is there.
+			if cur.Status == report.AlertRetracted && c.hasAudit(ctx, entry) {
+				a = cur
+				return nil
+			}
+			return store.ErrConflict
+		}
+		if a, err = c.alert(ctx, id); err != nil {
+			return err
+		}
+		if err := c.enqueue(ctx, now, id, a.Version, true); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// hasAudit reports whether entry is in the log already, under its id and for its target.
+func (c conn) hasAudit(ctx context.Context, entry store.AuditEntry) bool {
+	var actor, target string
+	err := c.queryRow(ctx, `SELECT actor, target FROM audit WHERE id = ?`, entry.ID).Scan(&actor, &target)
+	return err == nil && actor == entry.Actor && target == entry.Target
+}

@@ -143,6 +143,11 @@ func workload(t *testing.T, s *Store) {
 	ok(t, err, "merge into")
 	_, err = s.RetractAlert(ctx, "alert-000011")
 	ok(t, err, "retract")
+	retraction := store.AuditEntry{ID: "audit-retract", Time: now, Actor: "mod", Action: "alert_retract", Target: "alert-000009"}
+	for range 2 { // the second is a retry
+		_, err = s.RetractPublishedAlert(ctx, "alert-000009", retraction)
+		ok(t, err, "retract published")
+	}
 	for _, list := range []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted} {
 		for _, kind := range []report.Kind{"", report.BadDate} {
 			_, err = s.ModerationAlerts(ctx, list, kind, 0, 10)

@@ -14,6 +14,7 @@ var publishingCases = []testCase{
 	{"Publishing/ApproveRace", testApproveRace},
 	{"Publishing/Merge", testMerge},
 	{"Publishing/MergeConflict", testMergeConflict},
+	{"Publishing/RetractPublished", testRetractPublished},
 }
 
 // newAlert returns a published version-1 alert of kind for areas, published now and expiring
@@ -252,4 +253,47 @@ func alertIDs(as []report.Alert) []string {
 		out = append(out, a.ID)
 	}
 	return out
+}
+
+// testRetractPublished checks that a retraction, its push and its audit entry are written as
+// one, and that a retried call finishes rather than fails.
+func testRetractPublished(e *env) {
+	a := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
+	other := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
+	e.clock.Advance(time.Minute)
+	entry := e.auditEntry("ana", "alert_retract", a.ID)
+	got := must(e.s.RetractPublishedAlert(e.ctx, a.ID, entry))
+	want := *a
+	want.Status, want.Version, want.Updated = report.AlertRetracted, 2, e.now()
+	e.same(got, &want, "the retracted alert as returned")
+	e.same(must(e.s.Alert(e.ctx, a.ID)), &want, "the retracted alert as stored")
+	if list := alertIDs(must(e.s.PublishedAlerts(e.ctx, store.AlertFilter{}))); !slices.Equal(list, []string{other.ID}) {
+		e.t.Fatalf("public alerts after the retraction = %v, want [%s]", list, other.ID)
+	}
+	d := must(e.s.Delivery(e.ctx, a.ID+".2"))
+	if !d.Retraction || d.AlertVersion != 2 || d.State != store.DeliveryQueued {
+		e.t.Fatalf("retraction job %+v", d)
+	}
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{entry}, "audit log after the retraction")
+
+	// The same call again (its reply was lost) answers as the first did and adds nothing.
+	e.same(must(e.s.RetractPublishedAlert(e.ctx, a.ID, entry)), &want, "the retraction repeated")
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, a.ID)); len(ds) != 1 {
+		e.t.Fatalf("jobs after a repeated retraction: %+v", ds)
+	}
+	// Someone else's retraction of a retracted alert is refused.
+	_, err := e.s.RetractPublishedAlert(e.ctx, a.ID, e.auditEntry("ben", "alert_retract", a.ID))
+	e.wantErr(err, store.ErrConflict, "retraction of a retracted alert")
+	_, err = e.s.RetractPublishedAlert(e.ctx, "missing", e.auditEntry("ben", "alert_retract", "missing"))
+	e.wantErr(err, store.ErrNotFound, "retraction of a missing alert")
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 1 {
+		e.t.Fatalf("refused retractions were logged: %+v", log)
+	}
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, other.ID)); len(ds) != 0 {
+		e.t.Fatalf("the other alert got jobs: %+v", ds)
+	}
+	// The job is there for a dispatcher to take.
+	if job := must(e.s.ClaimDelivery(e.ctx, "d1", time.Minute)); job.ID != a.ID+".2" || !job.Retraction {
+		e.t.Fatalf("claimed job %+v", job)
+	}
 }
