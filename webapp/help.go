@@ -1,6 +1,10 @@
 package webapp
 
 import (
+	"fmt"
+	"strings"
+	"time"
+
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/resources"
 )
@@ -47,4 +51,19 @@ func alertTextIn(p *page, a report.Alert) alertText {
 // Details is the alert's structured description in the page's language.
 func (p *page) Details(a report.Alert) []report.DetailLine {
 	return report.DescribeDetails(p.Lang, a.Kind, a.Details)
+}
+
+// ShortDate is a day without the year ("November 27"), for the sheet, which covers weeks.
+func (p *page) ShortDate(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	month := p.T(fmt.Sprintf("date.month.%d", t.Month()))
+	return p.T("date.format_short", month, t.Day())
+}
+
+// TimeBandShort is a time band's name without its hours ("Night"), for the sheet.
+func (p *page) TimeBandShort(code string) string {
+	name, _, _ := strings.Cut(p.TimeBand(code), " (")
+	return name
 }
