@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/publishing"
@@ -100,6 +99,10 @@ type alertData struct {
 	MinExpiry  string
 	MaxExpiry  string
 	PublicURL  string
+	// Texts are the alert's stored texts, each with its language's name; Described its
+	// details as readers see them in the page's language.
+	Texts     []textForm
+	Described []report.DetailLine
 }
 
 func (s *server) loadAlert(c *gin.Context) (*report.Alert, bool) {
@@ -131,11 +134,14 @@ func (s *server) alertData(c *gin.Context, a *report.Alert) (*alertData, error) 
 		Alert:    a,
 		Expired:  a.Status == report.AlertPublished && !a.Expires.After(now),
 		Progress: deliveryProgress(ds), Severities: report.Severities, Errors: map[string]string{},
-		Form: approveForm{Title: a.Title, Body: a.Body, Severity: a.Severity, Areas: a.Areas,
-			Expires: fmtDay(a.Expires.Add(-24 * time.Hour))},
+		Form:      s.alertForm(pageLanguage(c), a),
 		PublicURL: s.baseURL + "/alerts/" + a.ID,
 	}
-	d.MinExpiry, d.MaxExpiry = expiryBounds(now)
+	d.MinExpiry, d.MaxExpiry = s.expiryBounds(now)
+	for _, t := range a.Texts {
+		d.Texts = append(d.Texts, textForm{Lang: t.Lang, Name: languageName(t.Lang), Title: t.Title, Body: t.Body})
+	}
+	d.Described = report.DescribeDetails(pageLanguage(c), a.Kind, a.Details)
 	seen := map[string]bool{}
 	for _, p := range d.Progress {
 		for k := range p.Counters {
@@ -204,7 +210,9 @@ func (s *server) editAlert(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form, ch, errs := s.parseAlertForm(c)
+	// Details may be kept, edited or left out, not added: the alert does not point back to
+	// the reports, so what it may say comes from what it already says.
+	form, ch, errs := s.parseAlertForm(c, pageLanguage(c), a.Kind, a.Details)
 	repush := c.PostForm("repush") == "1"
 	if len(errs) > 0 {
 		s.alertPage(c, http.StatusBadRequest, a, func(d *alertData) {

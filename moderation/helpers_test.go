@@ -193,7 +193,7 @@ func (h *harness) addReport(details string) *report.Report {
 // approveForm is a valid approval: checkable phone, public plate.
 func approveForm(title, body string) url.Values {
 	return url.Values{
-		"title": {title}, "body": {body}, "severity": {"danger"}, "areas": {"ward-6", "ward-7"},
+		"title.en": {title}, "body.en": {body}, "severity": {"danger"}, "areas": {"ward-6", "ward-7"},
 		"expires": {"2026-05-01"}, "check": {"0"}, "public": {"2"},
 	}
 }

@@ -80,7 +80,7 @@ func fmtDay(t time.Time) string {
 
 // shared are the template files parsed with every page: the layout, and the form parts
 // several pages use.
-var shared = []string{"templates/layout.html", "templates/fields.html"}
+var shared = []string{"templates/layout.html", "templates/fields.html", "templates/compose.html", "templates/candidate.html"}
 
 // pages maps each page's template file to its parsed set: the shared files plus the page,
 // which defines the "content" block the layout calls.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -32,26 +31,6 @@ type rawField struct {
 	Label    string
 	Values   [][]segment
 	Multline bool
-}
-
-// identifierChoice is an identifier found in the report, offered for /check and the public.
-type identifierChoice struct {
-	Index      int
-	Type       string
-	TypeLabel  string
-	Raw        string
-	Normalized string
-	Problem    string // why it cannot be checkable
-	Check      bool
-	Public     bool
-}
-
-type approveForm struct {
-	Title    string
-	Body     string
-	Severity report.Severity
-	Areas    []string
-	Expires  string
 }
 
 type reportData struct {
@@ -170,75 +149,8 @@ func (s *server) rawFields(r *report.Report) ([]rawField, int) {
 	return out, hints
 }
 
-// identifiers lists the phone numbers, handles and plate of a bad-date report.
-func identifiers(r *report.Report) []identifierChoice {
-	if r.BadDate == nil {
-		return nil
-	}
-	var out []identifierChoice
-	add := func(typ, label, raw string) {
-		ic := identifierChoice{Index: len(out), Type: typ, TypeLabel: label, Raw: raw}
-		if n, err := report.NormalizeIdentifier(typ, raw); err == nil {
-			ic.Normalized = n
-		} else {
-			ic.Problem = "Cannot be made checkable: it does not look like a " + label + "."
-		}
-		out = append(out, ic)
-	}
-	for _, p := range r.BadDate.Phones {
-		add(report.IdentifierPhone, "phone number", p)
-	}
-	for _, h := range r.BadDate.Handles {
-		add(report.IdentifierEmail, "email or handle", h)
-	}
-	if r.BadDate.Plate != "" {
-		add(report.IdentifierPlate, "plate", r.BadDate.Plate)
-	}
-	return out
-}
-
-// defaultForm pre-fills the approval form in lang, the page's language: a title and a body
-// generated from the report's structured fields only, and defaults by kind. Nothing the reporter
-// wrote in their own words (details, location, follow-ups, distinguishing features) is
-// pre-filled: the page shows it beside the form, and quoting it is the moderator's deliberate
-// act, so accepting every default never publishes the reporter's account.
-func (s *server) defaultForm(lang string, r *report.Report) approveForm {
-	f := approveForm{Severity: report.SeverityWarning, Expires: fmtDay(s.now().Add(report.DefaultExpiry(r.Kind)))}
-	c := r.Common()
-	if c.Area != "" {
-		f.Areas = []string{c.Area}
-	}
-	f.Body = report.AlertSummary(lang, r)
-	var what []string
-	switch {
-	case r.BadDate != nil:
-		for _, h := range r.BadDate.Harms {
-			what = append(what, strings.ToLower(report.OptionLabel(lang, "harms", h)))
-			if slices.Contains([]string{"physical_violence", "sexual_assault", "weapon_threats", "drugged", "held_against_will"}, h) {
-				f.Severity = report.SeverityDanger
-			}
-		}
-	case r.DrugAlert != nil:
-		what = append(what, strings.ToLower(report.FieldLabel(lang, "sold_as")+" "+report.OptionLabel(lang, "sold_as", r.DrugAlert.SoldAs)))
-		for _, e := range r.DrugAlert.Effects {
-			if slices.Contains([]string{"overdose", "multiple_naloxone", "seizures"}, e) {
-				f.Severity = report.SeverityDanger
-			}
-		}
-	}
-	title := report.KindLabel(lang, r.Kind)
-	if len(what) > 0 {
-		title += ": " + strings.Join(what, ", ")
-	}
-	if area := report.AreaName(s.areas, lang, c.Area); area != "" {
-		title += " (" + area + ")"
-	}
-	if utf8.RuneCountInString(title) > report.MaxAlertTitle {
-		title = string([]rune(title)[:report.MaxAlertTitle-1]) + "…"
-	}
-	f.Title = report.PlainText(title)
-	return f
-}
+// pageLanguage is the language render shows the page in.
+func pageLanguage(c *gin.Context) string { return report.MatchLanguage(c.GetHeader("Accept-Language")) }
 
 // loadReport returns the report of the URL, or answers 404.
 func (s *server) loadReport(c *gin.Context) (*report.Report, bool) {
@@ -252,9 +164,11 @@ func (s *server) showReport(c *gin.Context) {
 		return
 	}
 	s.reportPage(c, http.StatusOK, r, func(d *reportData) {
-		// Only on first sight: after a refused form the moderator's own choices stand.
+		// Only on first sight: after a refused form the moderator's own choices stand. What
+		// the reporter entered as the aggressor's is checkable by default; what was found in
+		// their free text is offered, unticked.
 		for i := range d.Identifiers {
-			d.Identifiers[i].Check = d.Identifiers[i].Normalized != ""
+			d.Identifiers[i].Check = d.Identifiers[i].Normalized != "" && !d.Identifiers[i].InText
 		}
 	})
 }
@@ -273,9 +187,10 @@ func (s *server) reportPage(c *gin.Context, status int, r *report.Report, adjust
 
 func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, error) {
 	now := s.now()
-	lang := report.MatchLanguage(c.GetHeader("Accept-Language")) // the language render shows the page in
-	d := &reportData{Report: r, Form: s.defaultForm(lang, r), Severities: report.Severities, Reasons: rejectReasons, Errors: map[string]string{}}
-	d.MinExpiry, d.MaxExpiry = expiryBounds(now)
+	lang := pageLanguage(c)
+	d := &reportData{Report: r, Form: s.defaultForm(lang, r), Severities: report.Severities, Errors: map[string]string{},
+		Reasons: rejectReasons.choices(lang), Questions: questions(r.Kind).choices(lang)}
+	d.MinExpiry, d.MaxExpiry = s.expiryBounds(now)
 	if r.ClaimedBy != "" && r.ClaimedUntil.After(now) {
 		d.HeldBy, d.HeldUntil = r.ClaimedBy, r.ClaimedUntil
 		d.Held = r.ClaimedBy == me(c).Name
@@ -288,13 +203,9 @@ func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, erro
 		d.HintCount += n
 		d.Followups = append(d.Followups, followupView{Day: f.Day, Text: seg})
 	}
-	d.Identifiers = identifiers(r)
-	if r.Status == report.StatusPending {
-		alerts, err := s.store.ModerationAlerts(c.Request.Context(), store.AlertsActive, r.Kind, 0, 50)
-		if err != nil {
-			return nil, err
-		}
-		d.Merge = alerts
+	d.Identifiers = s.identifiers(r)
+	if err := s.linkData(c.Request.Context(), lang, r, d); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -382,42 +293,6 @@ func (s *server) parseExpiry(v string) (time.Time, string) {
 	return end, ""
 }
 
-// parseAlertForm validates the shared fields of the approve and edit forms.
-func (s *server) parseAlertForm(c *gin.Context) (approveForm, store.AlertChange, map[string]string) {
-	f := approveForm{
-		Title: c.PostForm("title"), Body: c.PostForm("body"),
-		Severity: report.Severity(c.PostForm("severity")), Areas: c.PostFormArray("areas"), Expires: c.PostForm("expires"),
-	}
-	errs := map[string]string{}
-	title, body, verr := report.AlertText(f.Title, f.Body)
-	if verr != nil {
-		for field, msg := range verr.Messages("en") {
-			errs[field] = msg
-		}
-	}
-	if !f.Severity.Valid() {
-		errs["severity"] = "Choose a severity."
-	}
-	var areas []string
-	for _, a := range f.Areas {
-		if !report.KnownArea(s.areas, a) {
-			errs["areas"] = "Choose areas from the list."
-			break
-		}
-		if !slices.Contains(areas, a) {
-			areas = append(areas, a)
-		}
-	}
-	if len(areas) == 0 && errs["areas"] == "" {
-		errs["areas"] = "Choose at least one area."
-	}
-	expires, msg := s.parseExpiry(f.Expires)
-	if msg != "" {
-		errs["expires"] = msg
-	}
-	return f, store.AlertChange{Title: title, Body: body, Severity: f.Severity, Areas: areas, Expires: expires}, errs
-}
-
 // approveReport publishes the moderator's alert, queues its push and records the decision in
 // one use-case call: all of it or, when the report was decided or withdrawn meanwhile, none.
 func (s *server) approveReport(c *gin.Context) {
@@ -425,8 +300,8 @@ func (s *server) approveReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form, ch, errs := s.parseAlertForm(c)
-	choices := identifiers(r)
+	form, ch, errs := s.parseAlertForm(c, pageLanguage(c), r.Kind, report.DefaultDetails(r))
+	choices := s.identifiers(r)
 	checked := indexSet(c.PostFormArray("check"))
 	public := indexSet(c.PostFormArray("public"))
 	var ids []publishing.Identifier

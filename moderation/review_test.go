@@ -73,8 +73,8 @@ func TestQueueAndReportPage(t *testing.T) {
 		"phone number: (202) 555-0147",
 		"plate: ABC 1234",
 		`value="Bad date: physical violence, robbery or theft (Ward 6)"`,
-		// The pre-filled alert text is made from the answers, not the reporter's words.
-		`>What they did: Physical violence, Robbery or theft</textarea>`,
+		// The alert starts from the answers as ticked parts, never from the reporter's words.
+		`name="detail" value="harms" checked> What they did: Physical violence, Robbery or theft</label>`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("report page lacks %s", want)
@@ -131,7 +131,7 @@ func testApprovePublishesAlertAndDelivery(t *testing.T, h *harness) {
 		t.Fatalf("alert = %+v", alert)
 	}
 	want := []report.Identifier{
-		{Type: "phone", Value: "2025550147", HMAC: report.IdentifierHMAC(h.key, "phone", "2025550147"), Public: false},
+		{Type: "phone", Hint: "•••0147", HMAC: report.IdentifierHMAC(h.key, "phone", "+12025550147"), Public: false},
 		{Type: "plate", Value: "ABC1234", Public: true},
 	}
 	if len(alert.Identifiers) != 2 || alert.Identifiers[0] != want[0] || alert.Identifiers[1] != want[1] {

@@ -116,8 +116,9 @@ const (
 var (
 	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	urlRe   = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"']+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|net|org|info|biz|io|me|co|app|link|ly|gg|tv|us|xyz)\b(?:/[^\s<>"']*)?`)
-	// US numbers in their usual spellings, then anything that starts with + and a country code.
-	phoneRe = regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\b\d{3})[\s.\-]?\d{3}[\s.\-]?\d{4}\b|\+\d{1,3}[\s.\-]?(?:\(?\d{1,4}\)?[\s.\-]?){1,4}\d{2,4}\b|\b\d{3}[\s.\-]\d{4}\b`)
+	// US numbers in their usual spellings, anything that starts with + and a country code, and
+	// the Latin American groupings of two or three, four or five, and four digits.
+	phoneRe = regexp.MustCompile(`(?:\+?1[\s.\-]?)?(?:\(\d{3}\)|\b\d{3})[\s.\-]?\d{3}[\s.\-]?\d{4}\b|\+\d{1,3}[\s.\-]?(?:\(?\d{1,4}\)?[\s.\-]?){1,4}\d{2,4}\b|\b\d{2,3}[\s.\-]\d{3,5}[\s.\-]\d{4}\b|\b\d{3}[\s.\-]\d{4}\b`)
 	// A house number, up to four words, a street word, and a DC quadrant when there is one; or
 	// a number and a quadrant alone ("1500 Massachusetts NW"). "Drive" and "Way" count only
 	// capitalised: "20 minutes drive" is not an address.

@@ -101,6 +101,7 @@ func TestHints(t *testing.T) {
 		{"number +1 202.555.0199 or 2025550142", []h{{HintPhone, "+1 202.555.0199"}, {HintPhone, "2025550142"}}},
 		{"his UK number +44 20 7946 0958", []h{{HintPhone, "+44 20 7946 0958"}}},
 		{"text 555-0199 after 9", []h{{HintPhone, "555-0199"}}},
+		{"su cel es 55-1234-9876 o 55 12345 9876", []h{{HintPhone, "55-1234-9876"}, {HintPhone, "55 12345 9876"}}},
 		{"write to John.Doe+x@example.co.uk now", []h{{HintEmail, "John.Doe+x@example.co.uk"}}},
 		{"ad at https://example.com/ad?id=3, also www.example.org", []h{{HintURL, "https://example.com/ad?id=3,"}, {HintURL, "www.example.org"}}},
 		{"found him on skipthegames.com", []h{{HintURL, "skipthegames.com"}}},

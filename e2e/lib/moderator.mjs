@@ -103,7 +103,7 @@ export class Moderator {
     const page = await this.page(`/moderation/reports/${reportID}`);
     const expires = page.match(/name="expires" value="([0-9-]+)"/)?.[1];
     assert.ok(expires, 'the approve form has a default expiry');
-    const form = new URLSearchParams({ title, body, severity, expires });
+    const form = new URLSearchParams({ 'title.en': title, 'body.en': body, severity, expires });
     for (const a of areas) form.append('areas', a);
     const loc = await this.expectRedirect('POST', `/moderation/reports/${reportID}/approve`, form, /\/moderation\/alerts\/[A-Za-z0-9_-]{22}\?done=approved$/);
     return loc.match(/\/alerts\/([A-Za-z0-9_-]{22})/)[1];

@@ -247,8 +247,8 @@ describe('public web app', () => {
     // Approve the bad date from ward 6, making its phone number checkable and public.
     const badDateRow = page.locator('tr', { hasText: /ward-6|Ward 6/ }).first();
     await Promise.all([page.waitForURL(/\/moderation\/reports\//), badDateRow.locator('button').click()]);
-    await page.fill('#title', state.alertTitle);
-    await page.fill('#body', 'Pays, then pulls a knife and takes the money back. Drives a silver sedan.');
+    await page.fill('#title-en', state.alertTitle);
+    await page.fill('#body-en', 'Pays, then pulls a knife and takes the money back. Drives a silver sedan.');
     await page.check('input[name="severity"][value="danger"]');
     await page.check('input[name="areas"][value="ward-6"]');
     const phoneBoxes = page.locator('tr', { hasText: '555' });

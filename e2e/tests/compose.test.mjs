@@ -1,0 +1,100 @@
+// An alert composed with every default, as a new moderator would: a bad date filed through
+// the API whose free text carries the reporter's own words (marker words no alert may repeat)
+// and whose answers describe the aggressor; a moderator opens it in Chromium and publishes
+// without touching the form. The public alert page, the Atom feed and the printable sheet must
+// describe the aggressor and repeat none of the reporter's words.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+
+import { axe, launch, screenshot, totp, watch } from '../lib/browser.mjs';
+import { submitBadDate } from '../lib/moderator.mjs';
+import { startHeadsup } from '../lib/server.mjs';
+
+// Words only the reporter's account holds; each must stay on the moderation page.
+const MARKERS = ['Zanzibarquux', 'Plumtreewick', 'Marrowgale', 'jas_dc_22', 'apt 4', 'most nights'];
+
+let server;
+let browser;
+let base;
+
+describe('composing an alert with every default', () => {
+  before(async () => {
+    server = await startHeadsup();
+    base = server.url;
+    browser = await launch();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it('publishes the description and none of the reporter’s words', async () => {
+    const reportID = await submitBadDate(base, {
+      area: 'ward-6',
+      details: `My Instagram is @jas_dc_22 and I live in apt 4. I work the corner of 14th and K most nights. ${MARKERS[0]} said he would come back.`,
+      fields: {
+        location: `behind the ${MARKERS[1]} laundromat`,
+        features: `snake tattoo, knows ${MARKERS[2]}`,
+        age_range: '35_44', build: 'heavy', vehicle_make: 'Honda', vehicle_model: 'Civic', vehicle_colour: 'teal',
+        phones: ['(202) 555-0147'],
+      },
+    });
+
+    const out = await server.cli(['moderator', 'add', '--name', 'casey', '--role', 'moderator']);
+    const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
+    assert.ok(otp, `a one-time password in:\n${out}`);
+    const context = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'en-US' });
+    const page = await context.newPage();
+    const watcher = watch(page, base);
+    await page.goto(`${base}/moderation/login`);
+    await page.fill('#name', 'casey');
+    await page.fill('#password', otp);
+    await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
+    const password = 'correct horse battery staple compose';
+    await page.fill('#password', password);
+    await page.fill('#confirm', password);
+    await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
+    const secret = (await page.textContent('#totp-secret')).trim();
+    await page.fill('#code', totp(secret));
+    await Promise.all([page.waitForURL(/\/moderation\/queue/), page.click('button[type="submit"]')]);
+
+    await page.goto(`${base}/moderation/reports/${reportID}`);
+    const claim = page.locator(`form[action$="/${reportID}/claim"] button`);
+    if (await claim.count()) await Promise.all([page.waitForLoadState('load'), claim.click()]);
+    // The reporter's words are beside the form, the personal details marked.
+    const raw = await page.textContent('main');
+    for (const m of MARKERS) assert.ok(raw.includes(m), `the report page shows ${m}`);
+    for (const hint of ['@jas_dc_22', 'apt 4', 'I work the corner of 14th and K most nights']) {
+      assert.ok(await page.locator('mark.hint', { hasText: hint }).count(), `“${hint}” is marked as a possible personal detail`);
+    }
+    // The description parts are offered ticked, with labels; the texts start empty.
+    const form = page.locator('form[action$="/approve"]');
+    assert.equal(await form.locator('textarea[name="body.en"]').inputValue(), '');
+    assert.equal(await form.locator('textarea[name="body.es"]').inputValue(), '');
+    assert.match(await form.locator('input[name="title.es"]').inputValue(), /^Mal cliente/);
+    for (const label of ['35 to 44', 'Heavy']) {
+      const box = form.locator('label', { hasText: label }).locator('input[name="detail"]');
+      assert.ok(await box.isChecked(), `the part “${label}” is ticked`);
+    }
+    assert.deepEqual(await axe(page), [], 'axe on the report page');
+    await screenshot(page, 'compose-report');
+    await Promise.all([page.waitForURL(/\/moderation\/alerts\/[A-Za-z0-9_-]{22}\?done=approved/), form.locator('button[type="submit"]').click()]);
+    const alertID = page.url().match(/\/alerts\/([A-Za-z0-9_-]{22})/)[1];
+    await context.close();
+    assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
+
+    // What the public reads, in English and in Spanish.
+    for (const [path, lang] of [[`/alerts/${alertID}`, 'en'], [`/alerts/${alertID}`, 'es'], ['/alerts.atom', 'en'], ['/sheet', 'en']]) {
+      const res = await fetch(base + path, { headers: { 'Accept-Language': lang } });
+      const text = await res.text();
+      assert.equal(res.status, 200, `GET ${path}`);
+      for (const m of MARKERS) {
+        assert.ok(!text.toLowerCase().includes(m.toLowerCase()), `${path} (${lang}) repeats the reporter’s “${m}”`);
+      }
+      for (const want of lang === 'es' ? ['Honda', 'Civic', 'teal', 'De 35 a 44'] : ['Honda', 'Civic', 'teal', '35 to 44']) {
+        assert.ok(text.includes(want), `${path} (${lang}) describes the aggressor with “${want}”`);
+      }
+    }
+  });
+});
