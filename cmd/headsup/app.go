@@ -86,9 +86,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	if a.store, err = openStore(ctx, cfg); err != nil {
 		return nil, err
 	}
+	// The result is nil on failure, so close the app this function built, not the result.
+	built := a
 	defer func() {
 		if err != nil {
-			a.close(context.Background())
+			built.close(context.Background())
 		}
 	}()
 	a.metrics = newMetrics(a.store)
