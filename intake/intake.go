@@ -167,13 +167,25 @@ type Status struct {
 	Status    report.Status
 	Kind      report.Kind
 	Submitted time.Time // the day only
-	Note      string    // the moderator's note to the reporter
+	// Note is the moderator's note to the reporter in English; NoteIn gives it in another
+	// language.
+	Note string
 	// AlertID is the published alert the report became or was merged into, or "".
 	AlertID   string
 	Followups int
 	// CanAdd says whether the reporter may still add information.
 	CanAdd bool
+	// Asked says the moderators wait for the reporter's answer (a question, or a rejection
+	// that invites more): the note is what they ask, and adding information answers it.
+	Asked bool
+	// Answered says the reporter answered a question and the report is back in the queue.
+	Answered bool
+	note     string // as stored: a stock note's code and the moderator's words
 }
+
+// NoteIn is the moderator's note as a reporter reading lang sees it: a stock reason or
+// question in lang, the moderator's own words as written (report.NoteText).
+func (st *Status) NoteIn(lang string) string { return report.NoteText(lang, st.note) }
 
 // Status returns the status of the report a receipt code belongs to.
 func (s *Service) Status(ctx context.Context, code string) (*Status, error) {
@@ -182,8 +194,9 @@ func (s *Service) Status(ctx context.Context, code string) (*Status, error) {
 		return nil, err
 	}
 	return &Status{
-		Status: r.Status, Kind: r.Kind, Submitted: r.SubmittedDay, Note: r.Note,
+		Status: r.Status, Kind: r.Kind, Submitted: r.SubmittedDay, Note: report.NoteText("en", r.Note), note: r.Note,
 		AlertID: linkedAlertID(r), Followups: len(r.Followups), CanAdd: acceptsFollowups(r),
+		Asked: r.Status == report.StatusNeedsInfo, Answered: r.Answered && r.Status == report.StatusPending,
 	}, nil
 }
 
@@ -222,9 +235,13 @@ func (s *Service) AddFollowup(ctx context.Context, code, text string) error {
 }
 
 // acceptsFollowups reports whether the reporter may still add information: only while the
-// report is pending or approved, and its raw text not yet purged.
+// report is pending, approved or waiting for their answer, and its raw text not yet purged.
 func acceptsFollowups(r *report.Report) bool {
-	return (r.Status == report.StatusPending || r.Status == report.StatusApproved) && !r.Purged
+	switch r.Status {
+	case report.StatusPending, report.StatusApproved, report.StatusNeedsInfo:
+		return !r.Purged
+	}
+	return false
 }
 
 // linkedAlertID is the alert a reporter's receipt may point to, or "": a report that was

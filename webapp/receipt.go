@@ -41,9 +41,10 @@ func (s *Site) renderReceipt(c *gin.Context, p *page, code string, d receiptData
 		s.receiptNotFound(c, p, code, err)
 		return
 	}
-	d.Code, d.Kind, d.Status, d.Submitted, d.Note = code, st.Kind, st.Status, st.Submitted, st.Note
+	// The note in the page's language: a stock reason or question is stored as a code.
+	d.Code, d.Kind, d.Status, d.Submitted, d.Note = code, st.Kind, st.Status, st.Submitted, st.NoteIn(p.Lang)
 	d.Followups = st.Followups
-	d.CanAdd = st.CanAdd
+	d.CanAdd, d.Asked, d.Answered = st.CanAdd, st.Asked, st.Answered
 	if st.AlertID != "" {
 		d.AlertURL = p.URL("/alerts/" + st.AlertID)
 	}

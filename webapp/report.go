@@ -337,6 +337,10 @@ type receiptData struct {
 	Note      string
 	AlertURL  string
 	CanAdd    bool
+	// Asked: the moderators wait for the reporter's answer (Note says what they ask);
+	// Answered: the reporter answered and the report is back with the moderators.
+	Asked     bool
+	Answered  bool
 	Followups int
 	Flash     string // what just happened (information added)
 	Text      string // the information being added, kept after an error
