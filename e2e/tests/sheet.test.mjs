@@ -218,6 +218,16 @@ describe('the printed sheet and help nearby', () => {
     await done();
   });
 
+  it('does not scroll sideways on a 320 px phone', async () => {
+    const { page, done } = await newPage({ viewport: { width: 320, height: 640 } });
+    for (const p of ['/sheet', '/sheet?lang=both', `/alerts/${alerts[0]._id}?lang=es`, '/alerts?lang=es', '/about?lang=es']) {
+      await page.goto(base + p);
+      const [scroll, client] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(scroll <= client, `${p} is ${scroll} px wide on a ${client} px screen`);
+    }
+    await done();
+  });
+
   it('shows help nearby on the alert, receipt and about pages in English and Spanish', async () => {
     const { page, done } = await newPage();
     const expect = {
