@@ -109,8 +109,11 @@ var walkRules = map[string]walkRule{
 		return url.Values{"reason": {"insufficient"}}
 	}, full: redirect("/moderation/queue?done=rejected")},
 	"POST /moderation/reports/:id/merge": {level: forModerators, form: func(fx *walkFixture) url.Values {
-		return url.Values{"alert": {fx.alertID}}
+		return url.Values{"alert": {fx.alertID}, "confirm": {"yes"}}
 	}, full: redirect("/moderation/alerts/{alert}?done=merged")},
+	"POST /moderation/reports/:id/ask": {level: forModerators, form: func(*walkFixture) url.Values {
+		return url.Values{"question": {"when"}}
+	}, full: redirect("/moderation/queue?done=asked")},
 	"GET /moderation/alerts":              {level: forModerators, full: page("Alerts")},
 	"GET /moderation/alerts/:id":          {level: forModerators, full: page(walkAlertTitle)},
 	"GET /moderation/alerts/:id/progress": {level: forModerators, full: walkAnswer{status: http.StatusOK, body: `"deliveries"`}},

@@ -50,6 +50,7 @@ var rules = map[string]access{
 	"POST /moderation/reports/:id/approve":        moderator,
 	"POST /moderation/reports/:id/reject":         moderator,
 	"POST /moderation/reports/:id/merge":          moderator,
+	"POST /moderation/reports/:id/ask":            moderator,
 	"GET /moderation/alerts":                      moderator,
 	"GET /moderation/alerts/:id":                  moderator,
 	"GET /moderation/alerts/:id/progress":         moderator,

@@ -44,6 +44,13 @@ func newHarness(t *testing.T) *harness {
 // writes its own way (one transaction, or idempotent steps).
 func newHarnessOn(t *testing.T, s store.Store) *harness {
 	t.Helper()
+	return newHarnessWith(t, s, nil)
+}
+
+// newHarnessWith is newHarnessOn with adjust changing the pages' dependencies first (a time
+// zone, say).
+func newHarnessWith(t *testing.T, s store.Store, adjust func(*moderation.Deps)) *harness {
+	t.Helper()
 	clk := testkit.NewClock(time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC))
 	s.SetClock(clk.Now)
 	log := testkit.DiscardLogger()
@@ -54,11 +61,15 @@ func newHarnessOn(t *testing.T, s store.Store) *harness {
 	key := []byte("identifier key for tests")
 	areas := report.DefaultAreas()
 	pub := &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now, Log: log}
-	moderation.Register(e, moderation.Deps{
+	deps := moderation.Deps{
 		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
 		Publishing: pub, Logger: log, Now: clk.Now, Hashing: cheap,
 		Intake: &intake.Service{Store: s, Areas: areas, Receipts: intake.ReceiptKey("receipt key for the moderation tests"), Now: clk.Now},
-	})
+	}
+	if adjust != nil {
+		adjust(&deps)
+	}
+	moderation.Register(e, deps)
 	return &harness{t: t, store: s, engine: e, clock: clk, key: key,
 		accounts: &moderation.Accounts{Store: s, Hashing: cheap, Now: clk.Now}}
 }

@@ -8,6 +8,7 @@ package moderation
 import (
 	"context"
 	"errors"
+	"html/template"
 	"log/slog"
 	"time"
 
@@ -37,6 +38,9 @@ type Deps struct {
 	// off. Both must be set: TOTP is never off by default.
 	Development bool
 	WithoutTOTP bool
+	// Location is the organisation's time zone: every time on the pages is shown in it and
+	// an expiry picked as a day ends at midnight there. Nil is UTC.
+	Location *time.Location
 }
 
 // server holds the moderation handlers' dependencies.
@@ -53,6 +57,8 @@ type server struct {
 	totpRequired bool
 	accounts     *Accounts
 	areaNames    map[string]string
+	loc          *time.Location
+	pages        map[string]*template.Template
 	// dummyHash is verified against when the name is unknown, so that an unknown name takes
 	// as long to refuse as a wrong password.
 	dummyHash string
@@ -72,6 +78,11 @@ func newServer(d Deps) *server {
 	if s.hashing == (HashParams{}) {
 		s.hashing = ProductionHashing
 	}
+	s.loc = d.Location
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	s.pages = parsePages(s.loc)
 	if s.siteName == "" {
 		s.siteName = "Heads Up"
 	}

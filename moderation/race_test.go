@@ -126,7 +126,7 @@ func TestDecisionRacesChangeNothing(t *testing.T) {
 					must(err)
 				}},
 			} {
-				w := lose(tc, "merge", url.Values{"alert": {target}, "add_area": {"1"}})
+				w := lose(tc, "merge", url.Values{"alert": {target}, "add_area": {"1"}, "confirm": {"yes"}})
 				if w.Code != http.StatusConflict || !strings.Contains(w.Body.String(), "Nothing was changed") {
 					t.Errorf("merge with a %s: %d\n%s", tc.name, w.Code, w.Body)
 				}

@@ -50,27 +50,45 @@ func serveStatic(c *gin.Context) {
 	}
 }
 
-// funcs are the helpers that need no language; the ones that do are methods of page.
-var funcs = template.FuncMap{
-	"static": assets.URL,
-	"day":    func(t time.Time) string { return fmtDay(t) },
-	"when": func(t time.Time) string {
-		if t.IsZero() {
-			return "—"
-		}
-		return t.UTC().Format("2006-01-02 15:04 UTC")
-	},
-	"contains": func(list []string, v string) bool {
-		for _, x := range list {
-			if x == v {
-				return true
+// templateFuncs are the helpers that need no language (the ones that do are methods of page),
+// bound to the organisation's time zone: moderators read every time as their own clock shows it.
+func templateFuncs(loc *time.Location) template.FuncMap {
+	return template.FuncMap{
+		"static": assets.URL,
+		// day is a calendar day stored as UTC midnight (submission, incident, follow-up days):
+		// converting it to a zone west of UTC would show the day before.
+		"day": fmtDay,
+		// date is the day in the zone of an instant (a publication, a sign-in).
+		"date": func(t time.Time) string { return zoned(t, loc, time.DateOnly) },
+		"when": func(t time.Time) string { return zoned(t, loc, "2006-01-02 15:04 MST") },
+		// until is an expiry, the end of a day in the zone: shown as the last minute of that day,
+		// so that an expiry picked as 02/26 reads 02/26 and not 02/27 00:00.
+		"until": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
 			}
-		}
-		return false
-	},
-	"add": func(a, b int) int { return a + b },
+			return zoned(t.Add(-time.Minute), loc, "2006-01-02 15:04 MST")
+		},
+		"contains": func(list []string, v string) bool {
+			for _, x := range list {
+				if x == v {
+					return true
+				}
+			}
+			return false
+		},
+		"add": func(a, b int) int { return a + b },
+	}
 }
 
+func zoned(t time.Time, loc *time.Location, layout string) string {
+	if t.IsZero() {
+		return "—"
+	}
+	return t.In(loc).Format(layout)
+}
+
+// fmtDay formats a calendar day kept as UTC midnight.
 func fmtDay(t time.Time) string {
 	if t.IsZero() {
 		return "—"
@@ -78,13 +96,18 @@ func fmtDay(t time.Time) string {
 	return t.UTC().Format(time.DateOnly)
 }
 
+// localDay is the date of t in loc, for date fields a moderator fills in.
+func localDay(t time.Time, loc *time.Location) string { return t.In(loc).Format(time.DateOnly) }
+
 // shared are the template files parsed with every page: the layout, and the form parts
 // several pages use.
 var shared = []string{"templates/layout.html", "templates/fields.html", "templates/compose.html", "templates/candidate.html"}
 
-// pages maps each page's template file to its parsed set: the shared files plus the page,
-// which defines the "content" block the layout calls.
-var pages = func() map[string]*template.Template {
+// parsePages maps each page's template file to its parsed set: the shared files plus the
+// page, which defines the "content" block the layout calls. Each server parses its own, as the
+// time helpers are bound to its zone.
+func parsePages(loc *time.Location) map[string]*template.Template {
+	funcs := templateFuncs(loc)
 	out := map[string]*template.Template{}
 	entries, err := fs.ReadDir(templateFS, "templates")
 	if err != nil {
@@ -99,7 +122,7 @@ var pages = func() map[string]*template.Template {
 			ParseFS(templateFS, append(slices.Clone(shared), file)...))
 	}
 	return out
-}()
+}
 
 // page is what every template gets: the layout's fields and the page's own Data.
 type page struct {
@@ -137,6 +160,29 @@ func (p *page) Severity(s report.Severity) string { return report.SeverityLabel(
 func (p *page) Status(s report.Status) string     { return report.StatusLabel(p.Lang, s) }
 func (p *page) TimeBand(code string) string       { return report.TimeBandLabel(p.Lang, code) }
 func (p *page) Area(code string) string           { return report.AreaName(p.Areas, p.Lang, code) }
+
+// IDType names a kind of identifier (phone, plate, email) in lower case, for a sentence.
+func (p *page) IDType(typ string) string {
+	if typ == "identifier" {
+		return p.T("linked.identifier")
+	}
+	return strings.ToLower(report.OptionLabel(p.Lang, "type", typ))
+}
+
+// IDTypes names several kinds of identifier, for "same phone number and plate".
+func (p *page) IDTypes(types []string) string {
+	names := make([]string, 0, len(types))
+	for _, t := range types {
+		names = append(names, p.IDType(t))
+	}
+	switch len(names) {
+	case 0:
+		return p.T("linked.identifier")
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + p.T("linked.and") + names[len(names)-1]
+}
 
 // Role names a moderator's role.
 func (p *page) Role(role string) string { return p.T("role." + role) }
@@ -190,7 +236,7 @@ func (s *server) render(c *gin.Context, status int, name, title string, data any
 	c.Header("Cache-Control", "no-store")
 	c.Status(status)
 	c.Header("Content-Type", "text/html; charset=utf-8")
-	if err := pages[name].ExecuteTemplate(c.Writer, "layout", p); err != nil {
+	if err := s.pages[name].ExecuteTemplate(c.Writer, "layout", p); err != nil {
 		s.log.Error("render page", "page", name, "err", err)
 	}
 }
@@ -198,7 +244,7 @@ func (s *server) render(c *gin.Context, status int, name, title string, data any
 // notices are the confirmations shown after a redirect; the query carries a code, never
 // text, and the catalog has a notice.<code> for each.
 var notices = []string{
-	"approved", "rejected", "merged", "released", "edited", "repushed", "retracted", "extended",
+	"approved", "rejected", "merged", "asked", "released", "edited", "repushed", "retracted", "extended",
 	"signedout", "enabled", "disabled",
 }
 

@@ -3,12 +3,10 @@ package moderation
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/headsup/headsup/publishing"
@@ -44,14 +42,23 @@ type reportData struct {
 	Identifiers []identifierChoice
 	Form        approveForm
 	Severities  []report.Severity
-	Reasons     []rejectReason
-	Merge       []report.Alert
-	Errors      map[string]string
-	Action      string // which form the errors belong to
-	RejectCode  string
-	RejectNote  string
-	MinExpiry   string
-	MaxExpiry   string
+	Reasons     []stockChoice
+	Questions   []stockChoice
+	// Links are the alerts and reports sharing an identifier with this one; Merge the
+	// alerts offered for a merge, the linked ones first.
+	Links      links
+	Merge      []mergeCandidate
+	Errors     map[string]string
+	Action     string // which form the errors belong to
+	RejectCode string
+	RejectNote string
+	AskCode    string
+	AskNote    string
+	// Question is the question a report waiting for its reporter was asked, in the page's
+	// language.
+	Question  string
+	MinExpiry string
+	MaxExpiry string
 }
 
 type followupView struct {
@@ -59,22 +66,7 @@ type followupView struct {
 	Text []segment
 }
 
-// rejectReason is a ready answer for the reporter; Note is what their receipt shows.
-type rejectReason struct {
-	Code  string
-	Label string
-	Note  string
-}
-
-var rejectReasons = []rejectReason{
-	{"insufficient", "Not enough information to publish", "Thank you for reporting. There was not enough information for us to publish an alert. You can send a new report with more details."},
-	{"duplicate", "Already covered by a published alert", "Thank you for reporting. What you described is already covered by an alert we published."},
-	{"out_of_scope", "Outside what this list publishes", "Thank you for reporting. This is outside what this list publishes, so we did not post it."},
-	{"risk", "Publishing could put someone at risk", "Thank you for reporting. We did not publish this because it could put you or someone else at risk."},
-	{"other", "Other reason (write it in the note)", ""},
-}
-
-// maxNote bounds what a moderator adds to a rejection's note.
+// maxNote bounds what a moderator adds to a rejection's note or a question.
 const maxNote = 1000
 
 // segments splits text at the PII hints so the page can mark them.
@@ -131,7 +123,7 @@ func (s *server) rawFields(r *report.Report) ([]rawField, int) {
 		for _, it := range items {
 			switch f.Type {
 			case report.TypeEnum, report.TypeMulti:
-				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel("en", f.Name, it) + " (" + it + ")"}})
+				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel("en", f.Name, it)}})
 			case report.TypeArea:
 				rf.Values = append(rf.Values, []segment{{Text: report.AreaName(s.areas, "en", it)}})
 			case report.TypeDate:
@@ -272,17 +264,18 @@ func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
 const maxExpiry = 365 * 24 * time.Hour
 
 // expiryBounds are the dates an expiry field offers, matching what parseExpiry accepts.
-func expiryBounds(now time.Time) (earliest, latest string) {
-	return fmtDay(now.Add(24 * time.Hour)), fmtDay(now.Add(maxExpiry))
+func (s *server) expiryBounds(now time.Time) (earliest, latest string) {
+	return localDay(now.Add(24*time.Hour), s.loc), localDay(now.Add(maxExpiry), s.loc)
 }
 
-// parseExpiry reads a date field as the end of that day, UTC.
+// parseExpiry reads a date field as the end of that day in the organisation's time zone:
+// midnight there, whatever the offset that day (AddDate keeps daylight saving right).
 func (s *server) parseExpiry(v string) (time.Time, string) {
-	d, err := time.Parse(time.DateOnly, strings.TrimSpace(v))
+	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), s.loc)
 	if err != nil {
 		return time.Time{}, "Enter the expiry as a date, like 2026-12-31."
 	}
-	end := d.Add(24 * time.Hour)
+	end := d.AddDate(0, 0, 1)
 	now := s.now()
 	switch {
 	case !end.After(now):
@@ -358,31 +351,16 @@ func (s *server) rejectReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	code := c.PostForm("reason")
-	extra := report.PlainText(c.PostForm("note"))
-	var reason *rejectReason
-	for i := range rejectReasons {
-		if rejectReasons[i].Code == code {
-			reason = &rejectReasons[i]
-		}
-	}
-	errs := map[string]string{}
-	switch {
-	case reason == nil:
-		errs["reason"] = "Choose a reason."
-	case reason.Code == "other" && extra == "":
-		errs["note"] = "Write the reason in the note: the reporter will read it."
-	case utf8.RuneCountInString(extra) > maxNote:
-		errs["note"] = fmt.Sprintf("The note can be at most %d characters.", maxNote)
-	}
+	// The note is stored as the reason's code and the moderator's words, so the reporter
+	// reads the reason in their own language (report.NoteText).
+	code, extra, note, errs := readNote(c, "reason", rejectReasons)
 	if len(errs) > 0 {
 		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
-			d.Errors, d.Action, d.RejectCode, d.RejectNote = errs, "reject", code, extra
+			d.Errors, d.Action, d.RejectCode, d.RejectNote = noteErrors(pageLanguage(c), "reason", errs), "reject", code, extra
 		})
 		return
 	}
-	note := strings.TrimSpace(reason.Note + "\n\n" + extra)
-	err := s.publishing.Reject(c.Request.Context(), me(c).Name, r.ID, reason.Code, note)
+	err := s.publishing.Reject(c.Request.Context(), me(c).Name, r.ID, code, note)
 	switch {
 	case errors.Is(err, publishing.ErrConflict):
 		s.showMessage(c, http.StatusConflict, "Already decided", "Someone else decided this report meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
@@ -395,16 +373,23 @@ func (s *server) rejectReport(c *gin.Context) {
 	}
 }
 
-// mergeReport adds a report to an alert already published about the same thing.
+// mergeReport adds a report to an alert already published about the same thing, once the
+// moderator confirmed it is the same: a post without confirm=yes shows the alert beside the
+// report and asks, as a wrong merge silently adds areas and a report to the wrong alert.
 func (s *server) mergeReport(c *gin.Context) {
 	r, ok := s.holdForDecision(c)
 	if !ok {
 		return
 	}
-	a, err := s.publishing.Merge(c.Request.Context(), me(c).Name, r, c.PostForm("alert"), c.PostForm("add_area") == "1")
+	alertID, addArea := c.PostForm("alert"), c.PostForm("add_area") == "1"
+	if c.PostForm("confirm") != "yes" {
+		s.confirmMerge(c, r, alertID, addArea)
+		return
+	}
+	a, err := s.publishing.Merge(c.Request.Context(), me(c).Name, r, alertID, addArea)
 	if errors.Is(err, publishing.ErrNotMergeable) {
 		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
-			d.Errors["alert"], d.Action = "Choose a published alert of the same kind.", "merge"
+			d.Errors["alert"], d.Action = catalog.Text(pageLanguage(c), "error.alert"), "merge"
 		})
 		return
 	}

@@ -43,7 +43,7 @@ func TestQueueAndReportPage(t *testing.T) {
 	if strings.Index(body, old.ID) > strings.Index(body, drug.ID) {
 		t.Error("queue is not oldest first")
 	}
-	if strings.Count(body, "unverified</span>") != 2 {
+	if strings.Count(body, "sent without the anti-spam check (e.g. JavaScript off)</span>") != 2 {
 		t.Errorf("unverified reports not marked twice:\n%s", body)
 	}
 
@@ -185,7 +185,7 @@ func testRejectAndMerge(t *testing.T, h *harness) {
 	r := h.addReport("x")
 	_ = h.do("POST", "/moderation/reports/"+r.ID+"/claim", url.Values{}, a.cookie)
 	if w := h.do("POST", "/moderation/reports/"+r.ID+"/reject", url.Values{"reason": {"other"}}, a.cookie); w.Code != http.StatusBadRequest ||
-		!strings.Contains(w.Body.String(), "Write the reason in the note") {
+		!strings.Contains(w.Body.String(), "Write it in your own words") {
 		t.Fatalf("'other' without a note = %d", w.Code)
 	}
 	w := h.do("POST", "/moderation/reports/"+r.ID+"/reject", url.Values{"reason": {"other"}, "note": {"We need the <b>date</b>."}}, a.cookie)
@@ -204,8 +204,16 @@ func testRejectAndMerge(t *testing.T, h *harness) {
 	second := h.addReport("second")
 	second.BadDate.Area = "ward-8"
 	_ = h.do("POST", "/moderation/reports/"+second.ID+"/claim", url.Values{}, a.cookie)
-	// (the stored report is in ward-6; merging adds it to the alert's ward-6/ward-7: no change)
+	// Without the confirmation the merge only asks, showing the alert, and changes nothing.
 	w = h.do("POST", "/moderation/reports/"+second.ID+"/merge", url.Values{"alert": {target}, "add_area": {"1"}}, a.cookie)
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), "I checked this is the same incident or person") {
+		t.Fatalf("unconfirmed merge = %d, want the confirmation page", w.Code)
+	}
+	if rep, err := h.store.Report(ctx, second.ID); err != nil || rep.Status != report.StatusPending {
+		t.Fatalf("an unconfirmed merge decided the report: %+v %v", rep, err)
+	}
+	// (the stored report is in ward-6; merging adds it to the alert's ward-6/ward-7: no change)
+	w = h.do("POST", "/moderation/reports/"+second.ID+"/merge", url.Values{"alert": {target}, "add_area": {"1"}, "confirm": {"yes"}}, a.cookie)
 	if w.Code != http.StatusSeeOther {
 		t.Fatalf("merge = %d %s", w.Code, w.Body)
 	}
@@ -222,7 +230,7 @@ func testRejectAndMerge(t *testing.T, h *harness) {
 	}
 	third := h.addReport("third")
 	_ = h.do("POST", "/moderation/reports/"+third.ID+"/claim", url.Values{}, a.cookie)
-	if w := h.do("POST", "/moderation/reports/"+third.ID+"/merge", url.Values{"alert": {report.NewID()}}, a.cookie); w.Code != http.StatusBadRequest {
+	if w := h.do("POST", "/moderation/reports/"+third.ID+"/merge", url.Values{"alert": {report.NewID()}, "confirm": {"yes"}}, a.cookie); w.Code != http.StatusBadRequest {
 		t.Fatalf("merge into a missing alert = %d", w.Code)
 	}
 }

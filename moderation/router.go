@@ -50,6 +50,7 @@ func Register(e *gin.Engine, d Deps) {
 	moderator.POST("/reports/:id/release", s.releaseReport)
 	moderator.POST("/reports/:id/approve", s.approveReport)
 	moderator.POST("/reports/:id/reject", s.rejectReport)
+	moderator.POST("/reports/:id/ask", s.requestInformation)
 	moderator.POST("/reports/:id/merge", s.mergeReport)
 	moderator.GET("/alerts", s.listAlerts)
 	moderator.GET("/alerts/:id", s.showAlert)
