@@ -18,8 +18,14 @@ function solveProof(ch) {
   throw new Error(`no solution for challenge ${JSON.stringify(ch)}`);
 }
 
-// submitBadDate files a bad-date report in one area and returns its id.
-export async function submitBadDate(base, { area, details }) {
+// submitBadDate files a bad-date report in one area and returns its id; fields adds answers
+// (the aggressor's description, phones, a location…).
+export async function submitBadDate(base, report) {
+  return (await fileBadDate(base, report)).id;
+}
+
+// fileBadDate is submitBadDate that also returns the receipt code the reporter keeps.
+export async function fileBadDate(base, { area, details, fields = {} }) {
   const chRes = await fetch(`${base}/api/v1/challenge`);
   assert.equal(chRes.status, 200, 'GET /api/v1/challenge');
   const ch = await chRes.json();
@@ -29,7 +35,7 @@ export async function submitBadDate(base, { area, details }) {
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       kind: 'bad_date',
-      fields: { date, time_band: 'night', area, details, harms: ['robbery_theft'] },
+      fields: { date, time_band: 'night', area, details, harms: ['robbery_theft'], ...fields },
       altcha: solveProof({ ...ch, maxnumber: ch.maxnumber ?? ch.maxNumber }),
     }),
   });
@@ -37,7 +43,7 @@ export async function submitBadDate(base, { area, details }) {
   assert.equal(res.status, 201, `POST /api/v1/reports: ${text}`);
   const { id } = JSON.parse(text);
   assert.ok(id, `a report id in ${text}`);
-  return id;
+  return { id, receipt: JSON.parse(text).receipt };
 }
 
 // Moderator is one signed-in moderator: a cookie jar and form posts with this site's Origin,
