@@ -1,8 +1,8 @@
 // The printed sheet an outreach worker hands out, and help nearby, in Chromium against the real
 // binary: 13 typical alerts (seeded through `headsup import`, as a restore would load them)
-// print on one Letter page and one A4 page; an alert about two areas prints once; the kind
-// filter works; the organisation and the resources of a test resources file appear on the
-// receipt, alert and sheet pages in English and in Spanish.
+// print on one Letter page and one A4 page, in English and in Spanish; an alert about two areas
+// prints once; the kind and area filters work; the organisation and the resources of a test
+// resources file appear on the receipt, alert and sheet pages in English and in Spanish.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -182,10 +182,14 @@ describe('the printed sheet and help nearby', () => {
     await page.emulateMedia({ media: 'print' });
     const size = await page.locator('.sheet-alert .body').first().evaluate((el) => parseFloat(getComputedStyle(el).fontSize));
     assert.ok(size >= 10 * 96 / 72 - 0.01, `printed text is ${size}px, at least 10 pt`);
-    for (const format of ['Letter', 'A4']) {
-      const pdf = await page.pdf({ format, printBackground: false });
-      await fs.writeFile(path.join(process.env.E2E_OUT || os.tmpdir(), `sheet-${format}.pdf`), pdf).catch(() => {});
-      assert.equal(pdfPages(pdf), 1, `the sheet prints on one ${format} page`);
+    // In Spanish too, where each of these English-only alerts also says "Escrito en inglés".
+    for (const lang of ['en', 'es']) {
+      if (lang === 'es') await page.goto(`${base}/sheet?lang=es`);
+      for (const format of ['Letter', 'A4']) {
+        const pdf = await page.pdf({ format, printBackground: false });
+        await fs.writeFile(path.join(process.env.E2E_OUT || os.tmpdir(), `sheet-${lang}-${format}.pdf`), pdf).catch(() => {});
+        assert.equal(pdfPages(pdf), 1, `the ${lang} sheet prints on one ${format} page`);
+      }
     }
     await done();
   });
