@@ -87,8 +87,8 @@ func segments(text string) ([]segment, int) {
 	return out, len(hints)
 }
 
-// rawFields lists every field of the report in form order with readable labels.
-func (s *server) rawFields(r *report.Report) ([]rawField, int) {
+// rawFields lists every field of the report in form order with labels in lang, never codes.
+func (s *server) rawFields(lang string, r *report.Report) ([]rawField, int) {
 	var kindFields any
 	switch {
 	case r.BadDate != nil:
@@ -108,7 +108,7 @@ func (s *server) rawFields(r *report.Report) ([]rawField, int) {
 		if !ok || v == nil || v == "" {
 			continue
 		}
-		rf := rawField{Label: report.FieldLabel("en", f.Name), Multline: f.Type == report.TypeTextarea}
+		rf := rawField{Label: report.FieldLabel(lang, f.Name), Multline: f.Type == report.TypeTextarea}
 		var items []string
 		switch x := v.(type) {
 		case string:
@@ -123,9 +123,9 @@ func (s *server) rawFields(r *report.Report) ([]rawField, int) {
 		for _, it := range items {
 			switch f.Type {
 			case report.TypeEnum, report.TypeMulti:
-				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel("en", f.Name, it)}})
+				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel(lang, f.Name, it)}})
 			case report.TypeArea:
-				rf.Values = append(rf.Values, []segment{{Text: report.AreaName(s.areas, "en", it)}})
+				rf.Values = append(rf.Values, []segment{{Text: report.AreaName(s.areas, lang, it)}})
 			case report.TypeDate:
 				rf.Values = append(rf.Values, []segment{{Text: it}})
 			default:
@@ -188,7 +188,7 @@ func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, erro
 		d.Held = r.ClaimedBy == me(c).Name
 	}
 	var n int
-	d.Fields, n = s.rawFields(r)
+	d.Fields, n = s.rawFields(lang, r)
 	d.HintCount += n
 	for _, f := range r.Followups {
 		seg, n := segments(f.Text)

@@ -107,7 +107,7 @@ type statsData struct {
 
 // showStats shows weekly reports by kind and alerts by area for the last weeks.
 func (s *server) showStats(c *gin.Context) {
-	ctx := c.Request.Context()
+	ctx, lang := c.Request.Context(), pageLanguage(c)
 	from := weekStart(s.now()).AddDate(0, 0, -7*(statsWeeks-1))
 	reports, err := s.store.ReportCountsByDay(ctx, from)
 	if err != nil {
@@ -135,7 +135,7 @@ func (s *server) showStats(c *gin.Context) {
 	var classes []string
 	for k, kind := range report.Kinds {
 		kindCounts[k] = make([]int, statsWeeks)
-		d.Kinds = append(d.Kinds, report.KindLabel("en", kind))
+		d.Kinds = append(d.Kinds, report.KindLabel(lang, kind))
 		classes = append(classes, "bar-"+string(kind))
 	}
 	for _, r := range reports {
@@ -146,7 +146,7 @@ func (s *server) showStats(c *gin.Context) {
 			}
 		}
 	}
-	d.ReportChart = barChart("Reports received per week, by kind", weeks, d.Kinds, classes, func(g, s int) int { return kindCounts[s][g] })
+	d.ReportChart = barChart(catalog.Text(lang, "stats.reports_chart"), weeks, d.Kinds, classes, func(g, s int) int { return kindCounts[s][g] })
 	for w, label := range weeks {
 		row := statsRow{Label: label}
 		for k := range report.Kinds {
@@ -174,7 +174,7 @@ func (s *server) showStats(c *gin.Context) {
 	var areaCodes, areaNames []string
 	for _, a := range s.areas {
 		areaCodes = append(areaCodes, a.Code)
-		areaNames = append(areaNames, s.areaNames[a.Code])
+		areaNames = append(areaNames, report.AreaName(s.areas, lang, a.Code))
 	}
 	var retired []string
 	for code := range perArea {
@@ -191,7 +191,7 @@ func (s *server) showStats(c *gin.Context) {
 		}
 		return 0
 	}
-	d.AreaChart = barChart("Alerts published by area, last 12 weeks", areaNames, d.Kinds, classes, value)
+	d.AreaChart = barChart(catalog.Text(lang, "stats.areas_chart"), areaNames, d.Kinds, classes, value)
 	for g, name := range areaNames {
 		row := statsRow{Label: name}
 		for k := range report.Kinds {

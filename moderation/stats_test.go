@@ -48,7 +48,7 @@ func TestStatsKeepsRetiredAreaLabelsWithTheirRows(t *testing.T) {
 			continue
 		}
 		retiredOrder = append(retiredOrder, label)
-		total := regexp.MustCompile(`<td class="num">(\d+)</td>`).FindAllStringSubmatch(r[2], -1)
+		total := regexp.MustCompile(`<td class="num"[^>]*>(\d+)</td>`).FindAllStringSubmatch(r[2], -1)
 		if len(total) == 0 || total[len(total)-1][1] != strconv.Itoa(n) {
 			t.Errorf("row %q shows %v, want a total of %d", label, total, n)
 		}

@@ -58,6 +58,13 @@ func TestQueueRowsCanBeTriaged(t *testing.T) {
 	if !strings.Contains(es, "Violencia física") || !strings.Contains(es, "la persona respondió tu pregunta") {
 		t.Error("the Spanish queue is not in Spanish")
 	}
+	// The raw report beside the forms: labels in the page's language, never codes.
+	for lang, want := range map[string]string{"en": "<dd>Physical violence<br>Robbery or theft</dd>", "es": "<dd>Violencia física<br>Robo</dd>"} {
+		page := h.do("GET", "/moderation/reports/"+staff.ID, nil, ana.cookie, "Accept-Language", lang).Body.String()
+		if !strings.Contains(page, want) || strings.Contains(page, "(robbery_theft)") {
+			t.Errorf("the %s report page does not list the harms as labels (%s)", lang, want)
+		}
+	}
 }
 
 // TestAskTheReporter: a question takes the report out of the queue until the reporter answers
