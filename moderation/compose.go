@@ -100,11 +100,12 @@ func detailChoices(lang string, kind report.Kind, details []report.Detail, check
 	return out
 }
 
-// defaultForm pre-fills the approval form: every structured part the reporter answered,
-// ticked, with catalog labels; a generated title in every language and empty bodies; defaults
-// by kind. Nothing the reporter wrote in their own words (details, location, follow-ups,
-// distinguishing features) is pre-filled: the page shows it beside the form, and quoting it is
-// the moderator's deliberate act, so accepting every default never publishes their account.
+// defaultForm pre-fills the approval form: every structured part the reporter answered, with
+// catalog labels, ticked except the aggressor's distinguishing features (the reporter's own
+// words, offered unticked); a generated title in every language and empty bodies; defaults by
+// kind. Nothing else the reporter wrote in their own words (details, location, follow-ups) is
+// offered: the page shows it beside the form, and quoting it is the moderator's deliberate act,
+// so accepting every default never publishes their account.
 func (s *server) defaultForm(lang string, r *report.Report) approveForm {
 	f := approveForm{Severity: report.DefaultSeverity(r), Expires: localDay(s.now().Add(report.DefaultExpiry(r.Kind)), s.loc)}
 	if c := r.Common(); c.Area != "" {
@@ -113,7 +114,7 @@ func (s *server) defaultForm(lang string, r *report.Report) approveForm {
 	for _, l := range report.Languages {
 		f.Texts = append(f.Texts, textForm{Lang: l, Name: languageName(l), Title: report.GeneratedTitle(l, r, s.areas)})
 	}
-	f.Details = detailChoices(lang, r.Kind, report.DefaultDetails(r), func(report.Detail) bool { return true })
+	f.Details = detailChoices(lang, r.Kind, report.OfferedDetails(r), func(d report.Detail) bool { return !report.OptIn(d.Field) })
 	return f
 }
 

@@ -53,3 +53,27 @@ func TestEditAlertPartsAndTexts(t *testing.T) {
 		t.Errorf("English text after the edit: %q %q", title, body)
 	}
 }
+
+// TestFeaturesAreOfferedUnticked: the aggressor's distinguishing features are the reporter's
+// own words, so the form offers them unticked; a moderator who ticks them (and trims what
+// only the reporter would know) publishes them as a description part.
+func TestFeaturesAreOfferedUnticked(t *testing.T) {
+	h := newHarness(t)
+	a := h.signUp("ana", "moderator")
+	r := badDateWithMarkers(t, h)
+	h.do("POST", "/moderation/reports/"+r.ID+"/claim", url.Values{}, a.cookie)
+	page := h.do("GET", "/moderation/reports/"+r.ID, nil, a.cookie).Body.String()
+	form := formDefaults(t, page)
+	if slices.Contains(form["detail"], "features") {
+		t.Fatalf("features ticked by default: %v", form["detail"])
+	}
+	if !strings.Contains(page, `name="detail_text.features"`) {
+		t.Fatal("the form does not offer the distinguishing features at all")
+	}
+	form["detail"] = append(form["detail"], "features")
+	form.Set("detail_text.features", "tattoo of a snake")
+	al := approveWith(t, h, a.cookie, r, form)
+	if !slices.ContainsFunc(al.Details, func(d report.Detail) bool { return d.Field == "features" && d.Text == "tattoo of a snake" }) {
+		t.Errorf("ticked features not published: %+v", al.Details)
+	}
+}

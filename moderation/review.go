@@ -293,7 +293,7 @@ func (s *server) approveReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form, ch, errs := s.parseAlertForm(c, pageLanguage(c), r.Kind, report.DefaultDetails(r))
+	form, ch, errs := s.parseAlertForm(c, pageLanguage(c), r.Kind, report.OfferedDetails(r))
 	choices := s.identifiers(r)
 	checked := indexSet(c.PostFormArray("check"))
 	public := indexSet(c.PostFormArray("public"))

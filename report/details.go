@@ -1,6 +1,9 @@
 package report
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // DetailLine is one part of an alert's description as a reader sees it: a label and a value,
 // both in the reader's language.
@@ -44,22 +47,42 @@ func DescribeDetails(lang string, kind Kind, details []Detail) []DetailLine {
 }
 
 // detailFields are the structured parts an alert may describe, in the order pages show them.
-// Free text (details, location, distinguishing features, other test results) is not among
-// them: a moderator quotes it deliberately, into the body, if at all. Phones, handles and the
+// The long free text (details, location, other test results) is not among them: a moderator
+// quotes it deliberately, into the body, if at all. Distinguishing features are, because a
+// bad-date sheet exists to describe the aggressor, but only as an opt-in part (optInFields). Phones, handles and the
 // plate are identifiers, published through the identifier choices.
 var detailFields = map[Kind][]string{
-	BadDate: {"harms", "contact", "aggressor_name", "gender", "age_range", "height", "build", "hair",
+	BadDate: {"harms", "contact", "aggressor_name", "gender", "age_range", "height", "build", "hair", "features",
 		"vehicle_make", "vehicle_model", "vehicle_colour"},
 	DrugAlert: {"sold_as", "colour", "form", "stamp", "packaging", "routes", "effects", "fentanyl_strip", "xylazine_strip"},
 }
 
+// optInFields are parts offered unticked: the reporter's own words about the aggressor, which
+// may carry details only the reporter knows, so publishing them is a deliberate act.
+var optInFields = []string{"features"}
+
+// OptIn reports whether a detail field is offered unticked on the alert form.
+func OptIn(field string) bool { return slices.Contains(optInFields, field) }
+
 // DetailFields lists the fields an alert of kind k may carry as details, in display order.
 func DetailFields(k Kind) []string { return append([]string(nil), detailFields[k]...) }
 
-// DefaultDetails is every structured part r answered, as an alert's details: what the form
-// offers ticked by default. Unknown answers ("don't know", "not tested") are left out; short
-// texts keep their personal-details hints removed (RedactHints).
+// DefaultDetails is what the alert form ticks by default: OfferedDetails without the opt-in
+// parts.
 func DefaultDetails(r *Report) []Detail {
+	var out []Detail
+	for _, d := range OfferedDetails(r) {
+		if !OptIn(d.Field) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// OfferedDetails is every structured part r answered, as an alert's details: what the alert
+// form offers. Unknown answers ("don't know", "not tested") are left out; texts keep their
+// personal-details hints removed (RedactHints).
+func OfferedDetails(r *Report) []Detail {
 	values := fieldValues(r)
 	var out []Detail
 	for _, name := range detailFields[r.Kind] {
@@ -112,6 +135,7 @@ func fieldValues(r *Report) map[string][]string {
 		m["height"] = one(b.Height)
 		m["build"] = one(b.Build)
 		m["hair"] = one(b.Hair)
+		m["features"] = one(b.Features)
 		m["vehicle_make"] = one(b.VehicleMake)
 		m["vehicle_model"] = one(b.VehicleModel)
 		m["vehicle_colour"] = one(b.VehicleColour)
