@@ -82,6 +82,9 @@ func TestCatalog(t *testing.T) {
 	for _, r := range []string{store.RoleModerator, store.RoleAdmin} {
 		built = append(built, "role."+r)
 	}
+	for _, h := range report.HintKinds {
+		built = append(built, "report.hint_kind."+h)
+	}
 	for _, k := range built {
 		if !catalog.Has(k) {
 			t.Errorf("missing %s", k)

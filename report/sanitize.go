@@ -113,6 +113,9 @@ const (
 	HintPlace   = "place"  // an intersection or where someone works: "corner of 14th and K"
 )
 
+// HintKinds lists every kind of hint, for pages that label them.
+var HintKinds = []string{HintPhone, HintEmail, HintURL, HintAddress, HintName, HintHandle, HintUnit, HintPlace}
+
 var (
 	emailRe = regexp.MustCompile(`[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}`)
 	urlRe   = regexp.MustCompile(`(?i)\b(?:https?://|www\.)[^\s<>"']+|\b[a-z0-9][a-z0-9\-]*(?:\.[a-z0-9\-]+)*\.(?:com|net|org|info|biz|io|me|co|app|link|ly|gg|tv|us|xyz)\b(?:/[^\s<>"']*)?`)
