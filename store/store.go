@@ -124,8 +124,8 @@ type Reports interface {
 	// AddFollowup appends information to a report that is still pending, approved or waiting
 	// for an answer (needs_info), and adds hmacs, the keyed hashes of identifiers found in it,
 	// to the report's IdentifierHMACs (each once). A report waiting for an answer goes back to
-	// the queue: pending, with Answered set. Others (rejected, merged, purged) return
-	// ErrNotFound because there is nothing left to add to.
+	// the queue: pending, with Answered set and DecidedAt zero. Others (rejected, merged,
+	// purged) return ErrNotFound because there is nothing left to add to.
 	AddFollowup(ctx context.Context, receiptHash string, f report.Followup, hmacs []string) error
 	// DeleteReportByReceipt withdraws a report: its raw text is deleted at once and
 	// overwritten on disk. A published alert made from it is a separate record and stays.
@@ -143,11 +143,14 @@ type Reports interface {
 	// DecideReport records a decision on a report that is still pending and, when a lease
 	// is held, held by moderator. Decided meanwhile is ErrConflict; withdrawn ErrNotFound.
 	// Every decision releases the claim and clears Answered. Needs-information is not a
-	// final one: the note holds the question, and DecidedAt stays zero so that the retention
-	// purge leaves the report alone while the reporter may still answer.
+	// final one (the note holds the question) but sets DecidedAt like the others, so that a
+	// question left unanswered does not keep the reporter's text forever: the retention
+	// purge takes it after the same period, and an answer clears DecidedAt again.
 	DecideReport(ctx context.Context, id, moderator string, d Decision) error
 	// PurgeDecidedReports removes the raw text (the kind's fields and the follow-ups) of
-	// reports decided before cutoff; status, dates, note and alert link stay for the receipt.
+	// reports decided (approved, rejected, merged, or asked a question: needs_info) before
+	// cutoff; status, dates, note and alert link stay for the receipt. A purged report takes
+	// no follow-up, an answer included.
 	PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error)
 	// ReportCountsByDay counts reports received since the given day, per day and kind.
 	ReportCountsByDay(ctx context.Context, since time.Time) ([]DayCount, error)
@@ -239,6 +242,29 @@ type Alerts interface {
 	// AlertCountsByDay counts alerts published since the given time per publication day,
 	// kind and area; an alert for two areas counts once in each.
 	AlertCountsByDay(ctx context.Context, since time.Time) ([]DayCount, error)
+	// AlertsWithIdentifiers returns the alerts of any status holding at least one identifier,
+	// in id order after afterID, at most limit (1 to 500; anything else is 100): a walk in
+	// pages for an upgrade that rewrites identifiers.
+	AlertsWithIdentifiers(ctx context.Context, afterID string, limit int) ([]report.Alert, error)
+	// ReplaceAlertIdentifiers stores new identifiers for each alert listed, in place of the
+	// ones it has: not a new version, as nothing the public reads changes in meaning. The
+	// alerts of one call are written together where the engine can; each alert is one
+	// write, so a call repeated after a crash finishes the job. Missing alerts are skipped.
+	ReplaceAlertIdentifiers(ctx context.Context, changes []AlertIdentifiers) error
+}
+
+// AlertIdentifiers is the identifiers one alert is to hold (ReplaceAlertIdentifiers).
+type AlertIdentifiers struct {
+	AlertID     string
+	Identifiers []report.Identifier
+}
+
+// WalkLimit is limit within 1 to 500, else 100: the page size of AlertsWithIdentifiers.
+func WalkLimit(limit int) int {
+	if limit <= 0 || limit > 500 {
+		return 100
+	}
+	return limit
 }
 
 // AlertFilter selects public alerts. The zero value is every published, unexpired alert.

@@ -246,6 +246,12 @@ func (c *Store) MergeReport(ctx context.Context, reportID, moderator, alertID st
 	return c.Store.MergeReport(ctx, reportID, moderator, alertID, addAreas, d, entry)
 }
 
+// ReplaceAlertIdentifiers rewrites alerts' identifiers (an upgrade) and drops the snapshot.
+func (c *Store) ReplaceAlertIdentifiers(ctx context.Context, changes []store.AlertIdentifiers) error {
+	defer c.Invalidate()
+	return c.Store.ReplaceAlertIdentifiers(ctx, changes)
+}
+
 // Load writes records (imports, migrations) and drops the snapshot.
 func (c *Store) Load(ctx context.Context, collection string, records []any) error {
 	defer c.Invalidate()

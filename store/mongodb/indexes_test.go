@@ -420,6 +420,14 @@ func workload(t *testing.T, s *Store) {
 	}
 	must2(s.AlertsByIdentifier(ctx, "h1"))
 	must2(s.AlertCountsByDay(ctx, day.AddDate(0, 0, -7)))
+	withIDs, err := s.AlertsWithIdentifiers(ctx, "", 100)
+	must(err)
+	if len(withIDs) == 0 {
+		t.Fatal("no alert with identifiers in the workload")
+	}
+	for _, a := range withIDs {
+		must(s.ReplaceAlertIdentifiers(ctx, []store.AlertIdentifiers{{AlertID: a.ID, Identifiers: a.Identifiers}}))
+	}
 
 	// Subscriptions.
 	sub := &store.Subscription{Endpoint: "https://push.example/1", P256dh: "p", Auth: "a", TokenHash: "t",

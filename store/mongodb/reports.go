@@ -45,7 +45,10 @@ func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Fo
 	if len(hmacs) > 0 {
 		add = append(add, bson.E{Key: "$addToSet", Value: bson.D{{Key: "identifier_hmacs", Value: bson.D{{Key: "$each", Value: hmacs}}}}})
 	}
-	answer := append(slices.Clone(add), bson.E{Key: "$set", Value: bson.D{{Key: "status", Value: report.StatusPending}, {Key: "answered", Value: true}}})
+	// An answer makes the report undecided again, so the retention purge waits for the next
+	// decision.
+	answer := append(slices.Clone(add), bson.E{Key: "$set", Value: bson.D{{Key: "status", Value: report.StatusPending}, {Key: "answered", Value: true}}},
+		bson.E{Key: "$unset", Value: bson.D{{Key: "decided_at", Value: ""}}})
 	open := func(statuses ...report.Status) bson.D {
 		return bson.D{
 			{Key: "receipt_hash", Value: receiptHash},
@@ -214,13 +217,10 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.
 }
 
 // decideUpdate writes a decision and ends the claim, any decision in progress and the mark of
-// an answered question. Needs-information is not final, so it leaves decided_at unset and the
-// retention purge waits for the answer.
+// an answered question. A question sets decided_at too, so that an unanswered one is purged
+// after the retention period like any decision; the answer unsets it (AddFollowup).
 func decideUpdate(d store.Decision, now time.Time) bson.D {
-	set := bson.D{{Key: "status", Value: d.Status}}
-	if d.Status != report.StatusNeedsInfo {
-		set = append(set, bson.E{Key: "decided_at", Value: now})
-	}
+	set := bson.D{{Key: "status", Value: d.Status}, {Key: "decided_at", Value: now}}
 	if d.Note != "" {
 		set = append(set, bson.E{Key: "note", Value: d.Note})
 	}
@@ -234,13 +234,14 @@ func decideUpdate(d store.Decision, now time.Time) bson.D {
 	}
 }
 
-// PurgeDecidedReports removes the raw text of reports decided before cutoff: the kind's fields,
+// PurgeDecidedReports removes the raw text of reports decided before cutoff (a question left
+// unanswered counts from when it was asked): the kind's fields,
 // the follow-ups and the hashes of the identifiers found in them go; the status, dates, note
 // and alert link stay so the receipt still answers. It returns how many reports were purged.
 func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error) {
 	res, err := s.c(store.ColReports).UpdateMany(ctx,
 		bson.D{
-			{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusApproved, report.StatusRejected, report.StatusMerged}}}},
+			{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusApproved, report.StatusRejected, report.StatusMerged, report.StatusNeedsInfo}}}},
 			{Key: "decided_at", Value: bson.D{{Key: "$lt", Value: cutoff}}},
 			{Key: "purged", Value: bson.D{{Key: "$ne", Value: true}}},
 		},

@@ -172,10 +172,12 @@ func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Fo
 		if err != nil {
 			return err
 		}
-		// An answer to a question returns the report to the queue; other follow-ups leave
-		// the status as it is.
+		// An answer to a question returns the report to the queue, undecided again, so the
+		// retention purge waits for the next decision; other follow-ups leave the status as
+		// it is. Every expression reads the row as it was before the update.
 		if _, err := c.exec(ctx, `UPDATE reports SET followups = json_insert(coalesce(followups, '[]'), '$[#]', json(?)),
 			identifier_hmacs = ?, answered = (answered OR status = 'needs_info'),
+			decided_at = CASE status WHEN 'needs_info' THEN NULL ELSE decided_at END,
 			status = CASE status WHEN 'needs_info' THEN 'pending' ELSE status END
 			WHERE id = ?`, string(b), list, id); err != nil {
 			return wrapf("add follow-up", err)
@@ -298,15 +300,13 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.
 }
 
 func (c conn) decide(ctx context.Context, now time.Time, id, moderator string, d store.Decision) error {
-	decided := ms(now)
-	if d.Status == report.StatusNeedsInfo {
-		decided = nil // not final: the retention purge must wait for the answer
-	}
+	// A question counts as a decision for retention too: unanswered, its report is purged
+	// like any other; the answer clears decided_at again (AddFollowup).
 	n, err := c.execN(ctx, `UPDATE reports SET status = ?, decided_at = ?,
 		note = CASE WHEN ? <> '' THEN ? ELSE note END, alert_id = CASE WHEN ? <> '' THEN ? ELSE alert_id END,
 		answered = 0, claimed_by = '', claimed_until = NULL
 		WHERE id = ? AND `+claimable,
-		string(d.Status), decided, d.Note, d.Note, d.AlertID, d.AlertID, id, moderator, now.UnixMilli())
+		string(d.Status), ms(now), d.Note, d.Note, d.AlertID, d.AlertID, id, moderator, now.UnixMilli())
 	if err != nil {
 		return wrapf("decide report", err)
 	}
@@ -320,20 +320,20 @@ func (c conn) decide(ctx context.Context, now time.Time, id, moderator string, d
 	return nil
 }
 
-// PurgeDecidedReports removes the raw text of reports decided before cutoff, and the hashes of
-// the identifiers found in it; status, dates, note and alert link stay so that the receipt
-// still answers. The WAL is truncated afterwards so that the text does not stay there.
+// PurgeDecidedReports removes the raw text of reports decided before cutoff (a question left
+// unanswered counts from when it was asked), and the hashes of the identifiers found in it;
+// status, dates, note and alert link stay so that the receipt still answers. The WAL is truncated afterwards so that the text does not stay there.
 func (s *Store) PurgeDecidedReports(ctx context.Context, cutoff time.Time) (int64, error) {
 	var n int64
 	err := s.write(ctx, func(c conn) error {
 		if _, err := c.exec(ctx, `DELETE FROM report_identifiers WHERE report_id IN (SELECT id FROM reports INDEXED BY reports_unpurged_decided
-			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged'))`, cutoff.UnixMilli()); err != nil {
+			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged', 'needs_info'))`, cutoff.UnixMilli()); err != nil {
 			return wrapf("purge decided reports", err)
 		}
 		var err error
 		n, err = c.execN(ctx, `UPDATE reports INDEXED BY reports_unpurged_decided
 			SET purged = 1, bad_date = NULL, drug_alert = NULL, followups = NULL, identifier_hmacs = NULL
-			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged')`, cutoff.UnixMilli())
+			WHERE purged = 0 AND decided_at < ? AND status IN ('approved', 'rejected', 'merged', 'needs_info')`, cutoff.UnixMilli())
 		return wrapf("purge decided reports", err)
 	})
 	if err != nil {

@@ -161,6 +161,12 @@ func workload(t *testing.T, s *Store) {
 	}
 	_, err = s.AlertCountsByDay(ctx, now.AddDate(0, 0, -30))
 	ok(t, err, "alert counts")
+	withIDs, err := s.AlertsWithIdentifiers(ctx, "", 100)
+	ok(t, err, "alerts with identifiers")
+	if len(withIDs) == 0 {
+		t.Fatal("no alert with identifiers in the workload")
+	}
+	ok(t, s.ReplaceAlertIdentifiers(ctx, []store.AlertIdentifiers{{AlertID: withIDs[0].ID, Identifiers: withIDs[0].Identifiers}}), "replace identifiers")
 
 	// Subscriptions.
 	subs := make([]store.Subscription, 50)

@@ -22,6 +22,7 @@ var reportCases = []testCase{
 	{"Reports/PurgeDecided", testPurgeDecided},
 	{"Reports/CountsByDay", testReportCountsByDay},
 	{"Reports/NeedsInfo", testNeedsInfo},
+	{"Reports/UnansweredPurged", testUnansweredPurged},
 	{"Reports/FollowupHashes", testFollowupHashes},
 	{"Reports/ByIdentifiers", testReportsByIdentifiers},
 }
@@ -469,7 +470,7 @@ func testReportCountsByDay(e *env) {
 }
 
 // testNeedsInfo is the conversation with a reporter: a question takes the report out of the
-// queue without deciding it, and the answer brings it back, marked answered, until the next
+// queue, and the answer brings it back, marked answered and undecided, until the next
 // decision.
 func testNeedsInfo(e *env) {
 	day := report.Day(e.now())
@@ -486,8 +487,8 @@ func testNeedsInfo(e *env) {
 	e.ok(e.s.DecideReport(e.ctx, "r", "ana", store.Decision{Status: report.StatusNeedsInfo, Note: question}), "ask")
 	got := must(e.s.Report(e.ctx, "r"))
 	want := *r
-	want.Status, want.Note = report.StatusNeedsInfo, question
-	e.same(got, &want, "the report waiting for an answer (claim released, not decided, text kept)")
+	want.Status, want.Note, want.DecidedAt = report.StatusNeedsInfo, question, e.now()
+	e.same(got, &want, "the report waiting for an answer (claim released, asked now, text kept)")
 	if ids := reportIDs(must(e.s.PendingReports(e.ctx, 0, 10))); !slices.Equal(ids, []string{"other"}) {
 		e.t.Fatalf("queue while waiting for an answer = %v, want [other]", ids)
 	}
@@ -504,19 +505,24 @@ func testNeedsInfo(e *env) {
 	}
 	e.wantErr(e.s.DecideReport(e.ctx, "r", "ben", store.Decision{Status: report.StatusRejected}), store.ErrConflict,
 		"a decision on a report waiting for an answer")
-	// Not decided, so the retention purge leaves it, however long the reporter takes.
-	e.clock.Advance(400 * 24 * time.Hour)
-	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now())); n != 0 {
-		e.t.Fatalf("the purge took %d reports waiting for an answer", n)
+	// Within the retention period the purge leaves a question's report alone.
+	e.clock.Advance(20 * 24 * time.Hour)
+	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now().Add(-30*24*time.Hour))); n != 0 {
+		e.t.Fatalf("the purge took %d reports asked a question 20 days ago (retention 30)", n)
 	}
 	e.same(must(e.s.Report(e.ctx, "r")), &want, "the report waiting for an answer after a purge")
 
 	answer := report.Followup{Day: report.Day(e.now()), Text: "Corner of 14th and K"}
 	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, answer, []string{"h-phone", "h-plate", "h-phone"}), "answer")
-	want.Status, want.Answered = report.StatusPending, true
+	want.Status, want.Answered, want.DecidedAt = report.StatusPending, true, time.Time{}
 	want.Followups = append(slices.Clone(r.Followups), answer)
 	want.IdentifierHMACs = []string{"h-phone", "h-plate"}
-	e.same(must(e.s.Report(e.ctx, "r")), &want, "the answered report")
+	e.same(must(e.s.Report(e.ctx, "r")), &want, "the answered report (undecided again)")
+	// Back in the queue, the answered report is not the purge's, however long it waits.
+	e.clock.Advance(400 * 24 * time.Hour)
+	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now())); n != 0 {
+		e.t.Fatalf("the purge took %d answered reports back in the queue", n)
+	}
 	if ids := reportIDs(must(e.s.PendingReports(e.ctx, 0, 10))); !slices.Contains(ids, "r") {
 		e.t.Fatalf("queue after the answer = %v: the answered report is missing", ids)
 	}
@@ -541,6 +547,46 @@ func testNeedsInfo(e *env) {
 		e.t.Fatalf("decided after an answer: status %s, answered %v, decided %v, note %q", got.Status, got.Answered, got.DecidedAt, got.Note)
 	}
 	e.wantErr(e.s.AddFollowup(e.ctx, r.ReceiptHash, more, nil), store.ErrNotFound, "follow-up after the rejection")
+}
+
+// testUnansweredPurged checks that a question left unanswered does not keep the reporter's
+// text forever: after the retention period it is purged like any decided report, its receipt
+// still shows the status and the question, and an answer is refused.
+func testUnansweredPurged(e *env) {
+	day := report.Day(e.now())
+	r := newReport("q", report.BadDate, day)
+	r.IdentifierHMACs = []string{"hash-q"}
+	e.ok(e.s.CreateReport(e.ctx, r), "create")
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, report.Followup{Day: day, Text: marker + " in a follow-up"}, nil), "follow-up")
+	question := "Which street was it on?"
+	e.ok(e.s.DecideReport(e.ctx, "q", "ana", store.Decision{Status: report.StatusNeedsInfo, Note: question}), "ask")
+	asked := e.now()
+	e.clock.Advance(31 * 24 * time.Hour)
+	if n := must(e.s.PurgeDecidedReports(e.ctx, e.now().Add(-30*24*time.Hour))); n != 1 {
+		e.t.Fatalf("purged %d reports asked 31 days ago and never answered (retention 30), want 1", n)
+	}
+	got := must(e.s.ReportByReceipt(e.ctx, r.ReceiptHash))
+	if !got.Purged || got.BadDate != nil || len(got.Followups) != 0 || len(got.IdentifierHMACs) != 0 {
+		e.t.Fatalf("the unanswered report still holds its text: %+v", got)
+	}
+	if got.Status != report.StatusNeedsInfo || got.Note != question || !got.DecidedAt.Equal(asked) || !got.SubmittedDay.Equal(day) {
+		e.t.Fatalf("the receipt lost what it answers with: status %s, note %q, asked %v, day %v", got.Status, got.Note, got.DecidedAt, got.SubmittedDay)
+	}
+	for _, col := range must(e.s.Collections(e.ctx)) {
+		for _, rec := range must(e.s.DumpCollection(e.ctx, col)) {
+			if strings.Contains(rec, marker) || strings.Contains(rec, "hash-q") {
+				e.t.Fatalf("raw text or hashes left in %s after the purge: %s", col, rec)
+			}
+		}
+	}
+	e.wantErr(e.s.AddFollowup(e.ctx, r.ReceiptHash, report.Followup{Day: report.Day(e.now()), Text: "late answer"}, nil), store.ErrNotFound,
+		"an answer after the purge")
+	if got := must(e.s.Report(e.ctx, "q")); got.Status != report.StatusNeedsInfo || got.Answered || len(got.Followups) != 0 {
+		e.t.Fatalf("a refused answer changed the purged report: %+v", got)
+	}
+	if linked := must(e.s.ReportsByIdentifiers(e.ctx, []string{"hash-q"}, 10)); len(linked) != 0 {
+		e.t.Fatalf("the purged report is still linked by its identifier hash: %d reports", len(linked))
+	}
 }
 
 // testFollowupHashes checks that identifiers found in a follow-up join the report's hashes,

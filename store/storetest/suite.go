@@ -47,7 +47,7 @@ type testCase struct {
 func cases() []testCase {
 	var all []testCase
 	for _, group := range [][]testCase{reportCases, publishingCases, alertCases, subscriptionCases,
-		deliveryCases, accountCases, adminCases} {
+		deliveryCases, accountCases, adminCases, identifierCases} {
 		all = append(all, group...)
 	}
 	return all
