@@ -239,12 +239,13 @@ func TestUpgradeIdentifiersVolume(t *testing.T) {
 	s := storetest.Open(t, false, func(ctx context.Context) (store.Store, error) {
 		return sqlite.Open(ctx, filepath.Join(dir, "headsup.db"), sqlite.Options{})
 	})
+	s.SetClock(func() time.Time { return testNow })
 	key := []byte("k")
 	built := time.Now()
 	var batch []any
 	for i := range n {
 		a := oldAlert(key, fmt.Sprintf("alert-%07d", i))
-		a.Identifiers[0].Value = fmt.Sprintf("202%07d", i) // each alert its own number
+		a.Identifiers[0].Value = fmt.Sprintf("2025%06d", i) // each alert its own number
 		a.Identifiers[0].HMAC = report.IdentifierHMAC(key, report.IdentifierPhone, a.Identifiers[0].Value)
 		batch = append(batch, a)
 		if len(batch) == 1000 || i == n-1 {
@@ -265,7 +266,7 @@ func TestUpgradeIdentifiersVolume(t *testing.T) {
 		t.Fatalf("upgraded %+v, want %d alerts changed", up, n)
 	}
 	t.Logf("upgraded %d alerts (%d identifiers rehashed, %d masked) in %v", up.Changed, up.Rehashed, up.Masked, took.Round(time.Millisecond))
-	if found := check(t, s, key, report.IdentifierPhone, fmt.Sprintf("+1 202 %07d", n-1)); len(found) != 1 {
+	if found := check(t, s, key, report.IdentifierPhone, fmt.Sprintf("+1 202 5%06d", n-1)); len(found) != 1 {
 		t.Fatalf("the last alert's number finds %d alerts after the upgrade", len(found))
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/headsup/headsup/api"
 	"github.com/headsup/headsup/config"
 	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -111,6 +112,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOp
 	limit := a.limiter(opts)
 	identifierKey, err := a.store.SettingOrCreate(ctx, "identifier_hmac_key", randomHex(32))
 	if err != nil {
+		return nil, err
+	}
+	// Alerts published before identifiers were normalised as /check now does it are brought
+	// into that form once, before any request is served.
+	if _, err := publishing.UpgradeIdentifiers(ctx, a.store, []byte(identifierKey), cfg.PhoneRegion, log); err != nil {
 		return nil, err
 	}
 	a.intake = &intake.Service{
