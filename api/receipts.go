@@ -32,11 +32,12 @@ func (h *receiptsAPI) showReceipt(c *gin.Context) {
 		writeError(c, err)
 		return
 	}
+	// The note in the reader's language: a stock reason or question is stored as a code.
 	v := receiptView{
 		Status:    st.Status,
 		Kind:      st.Kind,
 		Submitted: st.Submitted.Format(time.DateOnly),
-		Note:      st.Note,
+		Note:      st.NoteIn(language(c)),
 		Followups: st.Followups,
 		CanAdd:    st.CanAdd,
 		AlertID:   st.AlertID,
@@ -45,6 +46,7 @@ func (h *receiptsAPI) showReceipt(c *gin.Context) {
 		v.AlertURL = h.baseURL + "/alerts/" + v.AlertID
 	}
 	c.Header("Cache-Control", "no-store")
+	c.Header("Vary", "Accept-Language")
 	c.JSON(http.StatusOK, v)
 }
 
