@@ -28,6 +28,9 @@ type formField struct {
 	MaxLength int
 	Options   []formOption
 	Min, Max  string // date bounds
+	// Half lets two short questions share a line on a phone; Tight sets a long list of
+	// checkboxes closer together. Both keep the essentials within two phone screens.
+	Half, Tight bool
 }
 
 type formOption struct {
@@ -72,7 +75,7 @@ type reportForm struct {
 // details" section, so the form always has every field.
 var sectionOf = map[string]string{
 	"details": "what", "harms": "what", "sold_as": "what",
-	"date": "when", "time_band": "when", "area": "when", "location": "when",
+	"date": "when", "time_band": "when", "area": "when", "location": "where",
 	"contact": "person", "aggressor_name": "person", "phones": "person", "handles": "person", "gender": "person",
 	"age_range": "person", "height": "person", "build": "person", "hair": "person", "features": "person",
 	"vehicle_make": "vehicle", "vehicle_model": "vehicle", "vehicle_colour": "vehicle", "plate": "vehicle",
@@ -82,7 +85,11 @@ var sectionOf = map[string]string{
 }
 
 // sectionOrder is the order of the sections on the page, essentials first.
-var sectionOrder = []string{"what", "when", "person", "vehicle", "drug", "effects", "tests", "other"}
+var sectionOrder = []string{"what", "when", "where", "person", "vehicle", "drug", "effects", "tests", "other"}
+
+// shortHint are essential questions shown without the schema's hint, which only repeats
+// what the label and the control already say ("Optional", "Where it happened").
+var shortHint = map[string]bool{"date": true, "time_band": true, "area": true, "harms": true}
 
 // essentialSections are always shown; the others are optional <details>.
 var essentialSections = map[string]bool{"what": true, "when": true}
@@ -115,6 +122,10 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 			Name: sf.Name, ID: "f-" + sf.Name, Label: report.FieldLabel(p.Lang, sf.Name),
 			Hint: report.FieldHint(p.Lang, sf.Name), Required: sf.Required, MaxLength: sf.MaxLength,
 			Error: problems[sf.Name], Value: values.Get(sf.Name),
+			Half: sf.Name == "date" || sf.Name == "time_band",
+		}
+		if shortHint[sf.Name] { // the label and the control say it; the space goes to questions
+			ff.Hint = ""
 		}
 		switch sf.Type {
 		case report.TypeTextarea:
@@ -138,6 +149,7 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 			ff.MaxLength = 0
 		case report.TypeMulti:
 			ff.Control = "checkboxes"
+			ff.Tight = len(sf.Options) > 5
 			chosen := values[sf.Name]
 			for _, o := range sf.Options {
 				ff.Options = append(ff.Options, formOption{

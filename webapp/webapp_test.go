@@ -259,7 +259,10 @@ func TestReportWithoutJavaScript(t *testing.T) {
 		`<a href="#f-date">Date: Enter the date it happened.</a>`,
 		`<a href="#f-harms-physical_violence">What they did: Choose what happened (at least one).</a>`,
 		`<p class="error-msg" id="f-date-error"><span class="vh">Error:</span> Enter the date it happened.</p>`,
-		`aria-describedby="f-date-hint f-date-error" aria-invalid="true"`,
+		`aria-describedby="f-date-error" aria-invalid="true"`,
+		// The optional sections holding an answer open, so nothing typed is hidden.
+		`<details class="more" open>
+<summary>Where exactly</summary>`,
 		`<title>Error: Report a bad date – Safe Corner</title>`,
 		// Values kept, escaped.
 		`>Tall man, &lt;b&gt;blue&lt;/b&gt; car &amp; a dog</textarea>`,

@@ -51,6 +51,13 @@ async function expectNoAxeViolations(page, what) {
   assert.deepEqual(v, [], `axe found serious or critical problems on ${what}`);
 }
 
+// openSections opens the form's optional sections by tapping their titles, as a reporter
+// who wants to add more does.
+async function openSections(page) {
+  const closed = page.locator('details.more:not([open]) > summary');
+  while (await closed.count() > 0) await closed.first().click();
+}
+
 // fillBadDate fills the bad-date form the way a reporter would.
 async function fillBadDate(page, { area, details, phone }) {
   await page.fill('#f-date', day(-2));
@@ -59,6 +66,7 @@ async function fillBadDate(page, { area, details, phone }) {
   await page.fill('#f-details', details);
   await page.check('#f-harms-robbery_theft');
   await page.check('#f-harms-weapon_threats');
+  await openSections(page);
   await page.selectOption('#f-contact', 'online_ad');
   if (phone) await page.fill('#f-phones', phone);
   await page.fill('#f-vehicle_colour', 'silver');
@@ -167,6 +175,7 @@ describe('public web app', () => {
     await page.selectOption('#f-area', 'ward-1');
     await page.fill('#f-details', 'Blue pills stamped M30. Two people went down within minutes.');
     await page.selectOption('#f-sold_as', 'pressed_oxy');
+    await openSections(page);
     await page.fill('#f-colour', 'light blue');
     await page.check('#f-effects-overdose');
     await page.check('#f-effects-multiple_naloxone');
@@ -464,6 +473,7 @@ describe('public web app', () => {
     await page.selectOption('#f-area', 'ward-8');
     await page.fill('#f-details', 'Cristal que no era cristal. Mucha gente sin dormir tres días.');
     await page.selectOption('#f-sold_as', 'meth');
+    await openSections(page);
     await page.check('#f-effects-stimulant_effect');
     await page.check('#f-routes-smoked');
     await waitForProof(page);
