@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
 )
@@ -212,5 +213,26 @@ func TestReceiptLookups(t *testing.T) {
 	res := request(t, ts.h, "POST", "/receipt", url.Values{"code": {old}})
 	if res.Code != http.StatusTooManyRequests || res.Header().Get("Retry-After") == "" || strings.Contains(res.body, "Waiting for review") {
 		t.Fatalf("a fourth lookup within the hour: %d, Retry-After %q", res.Code, res.Header().Get("Retry-After"))
+	}
+}
+
+// TestAnOldFormSaysTheReportWasReceived: a tab restored days later re-posts a form that was
+// sent; the page says the report was received and when, and shows no code.
+func TestAnOldFormSaysTheReportWasReceived(t *testing.T) {
+	ts := newTestSite(t)
+	ts.intake.Now = func() time.Time { return time.Now().Add(-intake.FormTokenTTL + time.Minute) }
+	form := badDateForm()
+	form.Set("form_token", openForm(t, ts, "/report/bad-date"))
+	first := receiptCode.FindStringSubmatch(request(t, ts.h, "POST", "/report/bad-date", form).body)
+	if first == nil {
+		t.Fatal("no receipt")
+	}
+	ts.intake.Now = func() time.Time { return time.Now().Add(time.Hour) }
+	r := request(t, ts.h, "POST", "/report/bad-date", form)
+	if r.Code != http.StatusOK || strings.Contains(r.body, first[1]) || receiptCode.MatchString(r.body) || !strings.Contains(r.body, "We received this report on") {
+		t.Fatalf("an old form sent again: %d, code shown %v", r.Code, receiptCode.FindString(r.body))
+	}
+	if n := pending(t, ts); n != 1 {
+		t.Errorf("%d reports stored, want 1", n)
 	}
 }
