@@ -179,6 +179,22 @@ describe('public pages on small phones', () => {
     await page.goBack().catch(() => null);
     assert.ok(!page.url().startsWith(base), `Back after the quick exit returned to ${page.url()}`);
 
+    // After sending a report (a form post adds a page to the tab's history), the exit still
+    // leaves nothing of the site behind Back.
+    await page.goto(base);
+    await Promise.all([page.waitForURL(/\/report\/bad-batch$/), page.click('main a[href="/report/bad-batch"]')]);
+    await page.fill('#f-details', 'Exit trail test: blue pills.');
+    await page.selectOption('#f-sold_as', 'pressed_oxy');
+    await page.fill('#f-date', day(-1));
+    await page.selectOption('#f-area', 'ward-4');
+    await page.waitForFunction(() => document.querySelector('input[name="altcha"]').value.length > 50, null, { timeout: 30_000 });
+    await Promise.all([page.waitForSelector('#receipt-code'), page.click('form.report-form button[type="submit"]')]);
+    await Promise.all([page.waitForURL(`${exitPage.url}/exit`), page.click('#quick-exit')]);
+    await page.waitForTimeout(300);
+    assert.equal(page.url(), `${exitPage.url}/exit`, 'the exit stays on the neutral page');
+    await page.goBack().catch(() => null);
+    assert.ok(!page.url().startsWith(base), `Back after leaving from the receipt returned to ${page.url()}`);
+
     // Escape twice leaves too.
     await page.goto(`${base}/check`);
     await page.keyboard.press('Escape');

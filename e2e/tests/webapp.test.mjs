@@ -442,8 +442,9 @@ describe('public web app', () => {
     await page.goto(`${base}/alerts`);
     await page.goto(`${base}/about`);
     await Promise.all([page.waitForURL(exitURL), page.click('#quick-exit')]);
-    await page.goBack();
-    assert.equal(page.url(), `${base}/alerts`, 'Back skips the page that was left: it was replaced');
+    await page.goBack().catch(() => null);
+    // The exit went back to the earliest page of the site in this tab and replaced it.
+    assert.ok(!page.url().startsWith(base), `Back after the exit returned to ${page.url()}`);
 
     await page.goto(`${base}/report/bad-date`);
     await page.fill('#f-details', 'typing…');

@@ -5,11 +5,39 @@
   var body = document.body;
   var exitURL = body.getAttribute('data-exit');
 
-  // Quick exit: replace this page (so Back does not return here) with a neutral site.
-  function leave() {
+  // Quick exit: replace this page (so Back does not return here) with a neutral site. Where
+  // the browser has the Navigation API and this tab holds earlier pages of the site (a form
+  // post adds one), it first goes back to the earliest of them and replaces that one, so Back
+  // from the neutral site goes to what was open before this site.
+  var LEAVING = 'headsup.leaving';
+  function hide() {
     try { document.title = ''; body.hidden = true; } catch (e) { /* leave anyway */ }
+  }
+  function leave() {
+    hide();
+    try {
+      var nav = window.navigation;
+      var first = nav && nav.currentEntry && nav.entries()[0];
+      if (first && first.index < nav.currentEntry.index) {
+        sessionStorage.setItem(LEAVING, '1');
+        nav.traverseTo(first.key);
+        setTimeout(function () { location.replace(exitURL); }, 2000); // if the way back is blocked
+        return;
+      }
+    } catch (e) { /* no Navigation API: replace this page only */ }
     location.replace(exitURL);
   }
+  // Arriving back at the earliest page while leaving: replace it at once.
+  function stillLeaving() {
+    var flag = null;
+    try { flag = sessionStorage.getItem(LEAVING); sessionStorage.removeItem(LEAVING); } catch (e) { /* private mode */ }
+    if (!flag) return false;
+    hide();
+    location.replace(exitURL);
+    return true;
+  }
+  if (stillLeaving()) return;
+  addEventListener('pageshow', function (ev) { if (ev.persisted) stillLeaving(); });
   var exit = document.getElementById('quick-exit');
   if (exit) {
     exit.addEventListener('click', function (ev) { ev.preventDefault(); leave(); });
