@@ -86,6 +86,16 @@ func UpgradeIdentifiers(ctx context.Context, st store.Store, key []byte, region 
 	return up, nil
 }
 
+// RedoIdentifierUpgrade makes the next UpgradeIdentifiers run again, for an import: a backup
+// written by an older release brings alerts in the old form into a database where the upgrade
+// has already run. Running it again over upgraded alerts changes nothing.
+func RedoIdentifierUpgrade(ctx context.Context, st store.Settings) error {
+	if err := st.PutSetting(ctx, identifiersUpgradedKey, ""); err != nil {
+		return fmt.Errorf("identifier upgrade: %w", err)
+	}
+	return nil
+}
+
 // upgradeIdentifiers returns ids in the current form and whether any changed, counting in up.
 func upgradeIdentifiers(key []byte, region string, ids []report.Identifier, up *IdentifierUpgrade) ([]report.Identifier, bool) {
 	out := make([]report.Identifier, len(ids))

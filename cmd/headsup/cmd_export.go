@@ -8,6 +8,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -205,6 +206,10 @@ func importLines(ctx context.Context, env *environment, s store.Store) error {
 		if err := flush(col); err != nil {
 			return err
 		}
+	}
+	// Alerts from an older release's export get their identifiers upgraded at the next start.
+	if err := publishing.RedoIdentifierUpgrade(ctx, s); err != nil {
+		return err
 	}
 	fmt.Fprintf(env.stderr, "imported %d documents\n", n)
 	return nil

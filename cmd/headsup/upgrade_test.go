@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -15,8 +17,9 @@ import (
 )
 
 // TestServeUpgradesOldIdentifiers: an alert published before identifiers were normalised as
-// /check now does (a phone as digits only, its value kept though not public) is found by
-// /check once the server has started again, and its number is no longer stored.
+// /check now does (a phone as digits only, its value kept though not public), imported from an
+// older release's export, is found by /check once the server has started again, and its number
+// is no longer stored.
 func TestServeUpgradesOldIdentifiers(t *testing.T) {
 	getenv := moderationEnv(t)
 	cfg, err := config.Load(getenv)
@@ -38,21 +41,22 @@ func TestServeUpgradesOldIdentifiers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now()
-	old := &report.Alert{ID: "old-alert", Version: 1, Kind: report.BadDate, Severity: report.SeverityDanger, Title: "Robbery",
-		Areas: []string{"ward-6"}, Published: now, Updated: now, Expires: now.Add(24 * time.Hour), Status: report.AlertPublished,
-		ReportCount: 1, Identifiers: []report.Identifier{{Type: report.IdentifierPhone, Value: "2025550177",
-			HMAC: report.IdentifierHMAC([]byte(key), report.IdentifierPhone, "2025550177")}}}
-	if err := s.CreateAlert(ctx, old); err != nil {
-		t.Fatal(err)
-	}
-	// The release that stored it had no upgrade yet.
-	if err := s.PutSetting(ctx, "identifiers_upgraded", ""); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// The alert comes in through an import of an older release's export, into a database
+	// whose upgrade has run already.
+	expires := time.Now().Add(24 * time.Hour).UnixMilli()
+	line := fmt.Sprintf(`{"collection":"alerts","document":{"_id":"Hx3kq8Qm1cVQ0f2bW9sZpB","version":{"$numberInt":"1"},"kind":"bad_date",`+
+		`"severity":"danger","title":"Robbery","body":"","areas":["ward-6"],"published":{"$date":{"$numberLong":"%d"}},`+
+		`"updated":{"$date":{"$numberLong":"%d"}},"expires":{"$date":{"$numberLong":"%d"}},"status":"published",`+
+		`"report_count":{"$numberInt":"1"},"identifiers":[{"type":"phone","value":"2025550177","hmac":"%s","public":false}]}}`+"\n",
+		time.Now().UnixMilli(), time.Now().UnixMilli(), expires, report.IdentifierHMAC([]byte(key), report.IdentifierPhone, "2025550177"))
+	var errOut bytes.Buffer
+	if err := run(ctx, []string{"import"}, getenv, strings.NewReader(line), &bytes.Buffer{}, &errOut); err != nil {
+		t.Fatalf("import: %v %s", err, errOut.String())
+	}
+	old := &report.Alert{ID: "Hx3kq8Qm1cVQ0f2bW9sZpB"}
 
 	a := startApp(t, getenv, appOptions{})
 	rec := httptest.NewRecorder()
