@@ -15,7 +15,7 @@ import (
 )
 
 // receiptHMAC is the stored form of a receipt code, computed here without the package's
-// helpers: hex of HMAC-SHA256 under the operator's key of the code's 24 characters, upper
+// helpers: hex of HMAC-SHA256 under the operator's key of the code's 16 characters, upper
 // case, without dashes.
 func receiptHMAC(key []byte, canonical string) string {
 	m := hmac.New(sha256.New, key)
@@ -24,12 +24,12 @@ func receiptHMAC(key []byte, canonical string) string {
 }
 
 // canonicalReceipt is the code as the reporter got it, without its dashes; it fails the test
-// when the code is not 24 characters of Crockford's base32.
+// when the code is not 16 characters of Crockford's base32.
 func canonicalReceipt(t *testing.T, code string) string {
 	t.Helper()
 	canon := strings.ReplaceAll(code, "-", "")
-	if len(canon) != 24 || strings.Trim(canon, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != "" {
-		t.Fatalf("receipt %q is not 24 characters of Crockford base32", code)
+	if len(canon) != 16 || strings.Trim(canon, "0123456789ABCDEFGHJKMNPQRSTVWXYZ") != "" {
+		t.Fatalf("receipt %q is not 16 characters of Crockford base32", code)
 	}
 	return canon
 }

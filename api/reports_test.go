@@ -19,7 +19,7 @@ func TestSubmitFollowAndWithdraw(t *testing.T) {
 		t.Fatalf("submit: %d %s", w.Code, w.Body)
 	}
 	rec := decodeJSON[Receipt](t, w)
-	if rec.Status != "pending" || !report.ValidID(rec.ID) || len(strings.ReplaceAll(rec.Receipt, "-", "")) != 24 {
+	if rec.Status != "pending" || !report.ValidID(rec.ID) || len(strings.ReplaceAll(rec.Receipt, "-", "")) != 16 {
 		t.Fatalf("receipt = %+v", rec)
 	}
 	stored, err := ts.store.Report(context.Background(), rec.ID)
@@ -71,7 +71,7 @@ func TestSubmitFollowAndWithdraw(t *testing.T) {
 
 func TestWrongReceiptIs404(t *testing.T) {
 	ts := newTestServer(t)
-	for _, code := range []string{"AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", "short", "%24where", strings.Repeat("Z", 200)} {
+	for _, code := range []string{"AAAA-AAAA-AAAA-AAAA", "AAAA-AAAA-AAAA-AAAA-AAAA-AAAA", "short", "%24where", strings.Repeat("Z", 200)} {
 		for _, m := range []string{"GET", "DELETE"} {
 			w := ts.request(t, m, "/api/v1/receipts/"+code, nil)
 			if w.Code != 404 {
