@@ -193,8 +193,14 @@ func (s *Service) Status(ctx context.Context, code string) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
+	shown := r.Status
+	if r.Status == report.StatusNeedsInfo && report.NoteInvitesMore(r.Note) {
+		// A rejection for want of information waits for more like a question does, but
+		// the reporter is told plainly that it was not published.
+		shown = report.StatusRejected
+	}
 	return &Status{
-		Status: r.Status, Kind: r.Kind, Submitted: r.SubmittedDay, Note: report.NoteText("en", r.Note), note: r.Note,
+		Status: shown, Kind: r.Kind, Submitted: r.SubmittedDay, Note: report.NoteText("en", r.Note), note: r.Note,
 		AlertID: linkedAlertID(r), Followups: len(r.Followups), CanAdd: acceptsFollowups(r),
 		Asked: r.Status == report.StatusNeedsInfo, Answered: r.Answered && r.Status == report.StatusPending,
 	}, nil
