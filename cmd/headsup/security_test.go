@@ -73,7 +73,7 @@ func TestEveryRouteIsSafe(t *testing.T) {
 	}
 	admin.do("POST", "/moderation/reports/"+rec.ID+"/claim", url.Values{}, nil)
 	w = admin.do("POST", "/moderation/reports/"+rec.ID+"/approve", url.Values{
-		"title": {"Non-payment, Ward 3"}, "body": {"A client refused to pay."}, "severity": {"warning"},
+		"title.en": {"Non-payment, Ward 3"}, "body.en": {"A client refused to pay."}, "severity": {"warning"},
 		"areas": {"ward-3"}, "expires": {time.Now().UTC().Add(20 * 24 * time.Hour).Format(time.DateOnly)}, "check": {"0"},
 	}, nil)
 	alertID := strings.TrimPrefix(strings.Split(w.Header().Get("Location"), "?")[0], "/moderation/alerts/")

@@ -30,7 +30,7 @@ func TestApprovalWakesTheDispatcher(t *testing.T) {
 	mod := signInNewModerator(t, a, getenv, "ana", "moderator")
 	mod.expectRedirect(mod.do("POST", "/moderation/reports/"+rec.ID+"/claim", url.Values{}, nil), "/moderation/reports/"+rec.ID)
 	w = mod.do("POST", "/moderation/reports/"+rec.ID+"/approve", url.Values{
-		"title": {"Fentanyl sold as dope, Ward 7"}, "body": {"Two overdoses."}, "severity": {"danger"},
+		"title.en": {"Fentanyl sold as dope, Ward 7"}, "body.en": {"Two overdoses."}, "severity": {"danger"},
 		"areas": {"ward-7"}, "expires": {time.Now().UTC().Add(14 * 24 * time.Hour).Format(time.DateOnly)},
 	}, nil)
 	mod.expectRedirect(w, "/moderation/alerts/")
