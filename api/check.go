@@ -34,11 +34,14 @@ func (h *checkAPI) checkIdentifier(c *gin.Context) {
 		writeError(c, err) // a *ValidationError is a 400 naming the field, never echoing the value
 		return
 	}
+	// Details are labelled in the asker's language, as GET /alerts does.
+	lang := language(c)
 	out := checkResponse{Matches: []AlertView{}}
 	for i := range alerts {
-		out.Matches = append(out.Matches, NewAlertView(&alerts[i], h.baseURL))
+		out.Matches = append(out.Matches, NewAlertView(&alerts[i], h.baseURL, lang))
 	}
 	// The answer says something about what the person typed: no cache may keep it.
 	c.Header("Cache-Control", "no-store")
+	c.Header("Vary", "Accept-Language")
 	c.JSON(http.StatusOK, out)
 }
