@@ -12,47 +12,16 @@ import (
 	"testing"
 
 	"github.com/headsup/headsup/intake"
+	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/report"
 )
 
-var (
-	approveFormRe = regexp.MustCompile(`(?s)<form method="post" action="/moderation/reports/[^"]+/approve">(.*?)</form>`)
-	inputRe       = regexp.MustCompile(`<input\b[^>]*>`)
-	textareaRe    = regexp.MustCompile(`(?s)<textarea\b[^>]*\bname="([^"]+)"[^>]*>(.*?)</textarea>`)
-	attrRe        = regexp.MustCompile(`\b([a-z-]+)(?:="([^"]*)")?`)
-)
+var approveFormRe = regexp.MustCompile(`(?s)<form method="post" action="/moderation/reports/[^"]+/approve">(.*?)</form>`)
 
-// formDefaults reads what a browser would send for the approve form untouched: every named
-// input's value (checkboxes and radios only when checked, disabled ones never) and every
-// textarea's text.
+// formDefaults reads what a browser would send for the approve form untouched.
 func formDefaults(t *testing.T, page string) url.Values {
 	t.Helper()
-	m := approveFormRe.FindStringSubmatch(page)
-	if m == nil {
-		t.Fatalf("no approve form on the page:\n%s", page)
-	}
-	v := url.Values{}
-	for _, tag := range inputRe.FindAllString(m[1], -1) {
-		attrs := map[string]string{}
-		for _, a := range attrRe.FindAllStringSubmatch(strings.TrimPrefix(tag, "<input"), -1) {
-			attrs[a[1]] = html.UnescapeString(a[2])
-		}
-		_, checked := attrs["checked"]
-		_, disabled := attrs["disabled"]
-		name := attrs["name"]
-		if name == "" || disabled {
-			continue
-		}
-		if (attrs["type"] == "checkbox" || attrs["type"] == "radio") && !checked {
-			continue
-		}
-		v.Add(name, attrs["value"])
-	}
-	for _, ta := range textareaRe.FindAllStringSubmatch(m[1], -1) {
-		// A browser drops one newline right after <textarea>.
-		v.Add(ta[1], strings.TrimPrefix(html.UnescapeString(ta[2]), "\n"))
-	}
-	return v
+	return testkit.FormDefaults(t, page, approveFormRe)
 }
 
 // markers are words only the reporter's own account holds: none may reach a default alert.
