@@ -283,7 +283,8 @@ func (s *Store) load(ctx context.Context, tx *sql.Tx, collection string, records
 }
 
 // loadReportIdentifiers rebuilds the report_identifiers rows of loaded reports from their
-// identifier_hmacs, so that a replaced report is linked by its new hashes only.
+// identifier_hmacs, so that a replaced report is linked by its new hashes only. Decided
+// reports get no rows, as in linkIdentifiers.
 func loadReportIdentifiers(ctx context.Context, tx *sql.Tx, records []any) error {
 	var rows [][]any
 	ids := make([]any, 0, len(records))
@@ -293,6 +294,9 @@ func loadReportIdentifiers(ctx context.Context, tx *sql.Tx, records []any) error
 			return err
 		}
 		ids = append(ids, r.ID)
+		if r.Status != report.StatusPending && r.Status != report.StatusNeedsInfo {
+			continue
+		}
 		for _, h := range r.IdentifierHMACs {
 			rows = append(rows, []any{h, r.ID})
 		}

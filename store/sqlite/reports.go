@@ -108,11 +108,16 @@ func (c conn) reportBy(ctx context.Context, column, value string) (*report.Repor
 
 const insertReport = `INSERT INTO reports (` + reportCols + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// linkIdentifiers adds report id's rows to report_identifiers, the index of
-// reports.identifier_hmacs; rows it has already are kept.
+// linkIdentifiers adds report id's rows to report_identifiers, the index of the
+// identifier_hmacs of open reports (pending or needs_info); rows it has already are kept, and
+// a decided report gets none. Only open reports are ever looked up by hash, and a decided
+// report's rows would make each lookup walk every past report that named the identifier:
+// years of them for a repeat aggressor (decide removes them).
 func (c conn) linkIdentifiers(ctx context.Context, id string, hmacs []string) error {
 	for _, h := range hmacs {
-		if _, err := c.exec(ctx, `INSERT INTO report_identifiers (hmac, report_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, h, id); err != nil {
+		if _, err := c.exec(ctx, `INSERT INTO report_identifiers (hmac, report_id)
+			SELECT ?, id FROM reports WHERE id = ? AND status IN ('pending', 'needs_info')
+			ON CONFLICT DO NOTHING`, h, id); err != nil {
 			return wrapf("index report identifiers", err)
 		}
 	}
@@ -316,6 +321,12 @@ func (c conn) decide(ctx context.Context, now time.Time, id, moderator string, d
 			return wrapf("decide report", err)
 		}
 		return store.ErrConflict
+	}
+	if d.Status != report.StatusNeedsInfo {
+		// Decided for good: no longer linked by its identifiers (see linkIdentifiers).
+		if _, err := c.exec(ctx, `DELETE FROM report_identifiers WHERE report_id = ?`, id); err != nil {
+			return wrapf("decide report", err)
+		}
 	}
 	return nil
 }
