@@ -1,7 +1,6 @@
 package moderation
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -116,7 +115,7 @@ func (s *server) fileOutreachReport(c *gin.Context) {
 		return
 	}
 	form := c.Request.PostForm
-	fields, err := outreachFieldsJSON(kind, form)
+	fields, err := report.FormFieldsJSON(kind, form)
 	if err == nil {
 		var rec intake.Receipt
 		rec, err = s.intake.SubmitForStaff(c.Request.Context(), me(c).Name, intake.Submission{Kind: string(kind), Fields: fields})
@@ -133,33 +132,3 @@ func (s *server) fileOutreachReport(c *gin.Context) {
 	s.fail(c, err)
 }
 
-// outreachFieldsJSON turns the posted form into the JSON object of fields intake decodes, as
-// the public form does: only the schema's names are read, a list is one entry per line.
-func outreachFieldsJSON(kind report.Kind, form url.Values) ([]byte, error) {
-	out := map[string]any{}
-	for _, f := range report.Schema(kind) {
-		vals, ok := form[f.Name]
-		if !ok {
-			continue
-		}
-		switch f.Type {
-		case report.TypeMulti:
-			out[f.Name] = vals
-		case report.TypeList:
-			var items []string
-			for _, line := range strings.Split(strings.Join(vals, "\n"), "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					items = append(items, line)
-				}
-			}
-			if len(items) > 0 {
-				out[f.Name] = items
-			}
-		default:
-			if v := vals[0]; v != "" {
-				out[f.Name] = v
-			}
-		}
-	}
-	return json.Marshal(out)
-}

@@ -11,21 +11,28 @@ import (
 	"github.com/headsup/headsup/store"
 )
 
-// TestReceiptOfARejectionThatInvitesMore: "not enough information" reads as not published,
-// yet keeps the form to add information, and an answer puts the report back in the queue.
-func TestReceiptOfARejectionThatInvitesMore(t *testing.T) {
-	ts := newTestSite(t)
+// decidedReceipt files a report through the form, records d on it as a moderator would, and
+// returns its receipt code.
+func decidedReceipt(t *testing.T, ts *testSite, d store.Decision) string {
+	t.Helper()
 	r := request(t, ts.h, "POST", "/report/bad-date", badDateForm())
 	code := receiptCode.FindStringSubmatch(r.body)[1]
 	stored, err := ts.report(code)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
-	note := report.EncodeNote(report.NoteRejectInsufficient, "")
-	if err := ts.store.DecideReport(ctx, stored.ID, "ana", store.Decision{Status: report.StatusNeedsInfo, Note: note}); err != nil {
+	if err := ts.store.DecideReport(context.Background(), stored.ID, "ana", d); err != nil {
 		t.Fatal(err)
 	}
+	return code
+}
+
+// TestReceiptOfARejectionThatInvitesMore: "not enough information" reads as not published,
+// yet keeps the form to add information, and an answer puts the report back in the queue.
+func TestReceiptOfARejectionThatInvitesMore(t *testing.T) {
+	ts := newTestSite(t)
+	code := decidedReceipt(t, ts, store.Decision{Status: report.StatusNeedsInfo, Note: report.EncodeNote(report.NoteRejectInsufficient, "")})
+	var r response
 	for _, c := range []struct{ lang, status string }{{"en", "Not published"}, {"es", report.StatusLabel("es", report.StatusRejected)}} {
 		r = request(t, ts.h, "POST", "/receipt?lang="+c.lang, url.Values{"code": {code}})
 		if r.Code != http.StatusOK || !strings.Contains(r.body, c.status) || !strings.Contains(r.body, `action="/receipt/add`) {

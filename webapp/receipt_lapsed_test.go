@@ -17,18 +17,10 @@ import (
 // reader's language why there is nothing left to answer, and refuses a late answer clearly.
 func TestReceiptOfALapsedQuestion(t *testing.T) {
 	ts := newTestSite(t)
-	r := request(t, ts.h, "POST", "/report/bad-date", badDateForm())
-	code := receiptCode.FindStringSubmatch(r.body)[1]
-	stored, err := ts.report(code)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
 	note := report.EncodeNote(report.NoteQuestionWhere, "")
-	if err := ts.store.DecideReport(ctx, stored.ID, "ana", store.Decision{Status: report.StatusNeedsInfo, Note: note}); err != nil {
-		t.Fatal(err)
-	}
-	r = request(t, ts.h, "POST", "/receipt", url.Values{"code": {code}})
+	code := decidedReceipt(t, ts, store.Decision{Status: report.StatusNeedsInfo, Note: note})
+	ctx := context.Background()
+	r := request(t, ts.h, "POST", "/receipt", url.Values{"code": {code}})
 	if r.Code != http.StatusOK || !strings.Contains(r.body, `action="/receipt/add"`) || strings.Contains(r.body, "not answered in time") {
 		t.Fatalf("a question within the retention period: %d, want the answer form", r.Code)
 	}

@@ -1,7 +1,6 @@
 package webapp
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
@@ -245,7 +244,7 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.honeypot"))
 			return
 		}
-		fields, err := fieldsJSON(kind, form)
+		fields, err := report.FormFieldsJSON(kind, form)
 		if err != nil {
 			s.fail(c, p, err)
 			return
@@ -293,37 +292,6 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		p.Data = d
 		s.render(c, http.StatusOK, "receipt", p)
 	}
-}
-
-// fieldsJSON converts form values into the JSON object of fields. Only the schema's names are
-// read, so anything else a client adds to the post is ignored rather than stored.
-func fieldsJSON(kind report.Kind, form url.Values) ([]byte, error) {
-	out := map[string]any{}
-	for _, f := range report.Schema(kind) {
-		vals, ok := form[f.Name]
-		if !ok {
-			continue
-		}
-		switch f.Type {
-		case report.TypeMulti:
-			out[f.Name] = vals
-		case report.TypeList:
-			var items []string
-			for _, line := range strings.Split(strings.Join(vals, "\n"), "\n") {
-				if line = strings.TrimSpace(line); line != "" {
-					items = append(items, line)
-				}
-			}
-			if len(items) > 0 {
-				out[f.Name] = items
-			}
-		default:
-			if v := vals[0]; v != "" {
-				out[f.Name] = v
-			}
-		}
-	}
-	return json.Marshal(out)
 }
 
 // badForm answers a post whose body could not be read: too large, or not a form at all.

@@ -18,6 +18,27 @@ function solveProof(ch) {
   throw new Error(`no solution for challenge ${JSON.stringify(ch)}`);
 }
 
+// signInThroughForms creates an account with `headsup moderator add` and takes it through its
+// first sign-in on page, as a person does: the one-time password, a password of their own,
+// then TOTP enrolment from the secret on the page. It leaves page on the queue (or, for an
+// outreach account, wherever sign-in lands).
+export async function signInThroughForms(page, server, name, role = 'moderator', landing = /\/moderation\/queue/) {
+  const out = await server.cli(['moderator', 'add', '--name', name, '--role', role]);
+  const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
+  assert.ok(otp, `a one-time password in:\n${out}`);
+  await page.goto(`${server.url}/moderation/login`);
+  await page.fill('#name', name);
+  await page.fill('#password', otp);
+  await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
+  const password = `violet kettle harbour ${crypto.randomBytes(4).toString('hex')}`;
+  await page.fill('#password', password);
+  await page.fill('#confirm', password);
+  await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
+  const secret = (await page.textContent('#totp-secret')).trim();
+  await page.fill('#code', totp(secret));
+  await Promise.all([page.waitForURL(landing), page.click('button[type="submit"]')]);
+}
+
 // submitBadDate files a bad-date report in one area and returns its id; fields adds answers
 // (the aggressor's description, phones, a location…).
 export async function submitBadDate(base, report) {

@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, screenshot, totp, watch } from '../lib/browser.mjs';
-import { submitBadDate } from '../lib/moderator.mjs';
+import { axe, launch, screenshot, watch } from '../lib/browser.mjs';
+import { signInThroughForms, submitBadDate } from '../lib/moderator.mjs';
 import { startHeadsup } from '../lib/server.mjs';
 
 // Words only the reporter's account holds; each must stay on the moderation page.
@@ -17,26 +17,12 @@ let server;
 let browser;
 let base;
 
-// signIn makes a moderator with the binary and signs them in through the forms in a new
-// browser context: one-time password, their own password, TOTP enrolment.
+// signIn makes a moderator and signs them in through the forms in a new browser context.
 async function signIn(name) {
-  const out = await server.cli(['moderator', 'add', '--name', name, '--role', 'moderator']);
-  const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
-  assert.ok(otp, `a one-time password in:\n${out}`);
   const context = await browser.newContext({ viewport: { width: 1024, height: 900 }, locale: 'en-US' });
   const page = await context.newPage();
   const watcher = watch(page, base);
-  await page.goto(`${base}/moderation/login`);
-  await page.fill('#name', name);
-  await page.fill('#password', otp);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
-  const password = 'correct horse battery staple compose';
-  await page.fill('#password', password);
-  await page.fill('#confirm', password);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
-  const secret = (await page.textContent('#totp-secret')).trim();
-  await page.fill('#code', totp(secret));
-  await Promise.all([page.waitForURL(/\/moderation\/queue/), page.click('button[type="submit"]')]);
+  await signInThroughForms(page, server, name);
   return { context, page, watcher };
 }
 

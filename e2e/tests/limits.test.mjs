@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, screenshot, totp, watch } from '../lib/browser.mjs';
+import { axe, launch, screenshot, watch } from '../lib/browser.mjs';
+import { signInThroughForms } from '../lib/moderator.mjs';
 import { startHeadsup } from '../lib/server.mjs';
 
 const MAX_PAGE_BYTES = 30 * 1024;
@@ -45,22 +46,8 @@ async function fillEssentials(page, details) {
 
 // signIn creates an account on the command line and signs it in through the forms.
 async function signIn(name, role, landing) {
-  const out = await server.cli(['moderator', 'add', '--name', name, '--role', role]);
-  const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
-  assert.ok(otp, `a one-time password in:\n${out}`);
   const s = await newPage({ viewport: { width: 1024, height: 900 } });
-  const { page } = s;
-  await page.goto(`${base}/moderation/login`);
-  await page.fill('#name', name);
-  await page.fill('#password', otp);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
-  const password = `correct horse battery staple ${name.length}${role}`;
-  await page.fill('#password', password);
-  await page.fill('#confirm', password);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
-  const secret = (await page.textContent('#totp-secret')).trim();
-  await page.fill('#code', totp(secret));
-  await Promise.all([page.waitForURL(landing), page.click('button[type="submit"]')]);
+  await signInThroughForms(s.page, server, name, role, landing);
   return s;
 }
 

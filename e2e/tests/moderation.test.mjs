@@ -6,8 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, screenshot, totp, watch } from '../lib/browser.mjs';
-import { fileBadDate } from '../lib/moderator.mjs';
+import { axe, launch, screenshot, watch } from '../lib/browser.mjs';
+import { fileBadDate, signInThroughForms } from '../lib/moderator.mjs';
 import { startHeadsup } from '../lib/server.mjs';
 
 const PHONE = { width: 360, height: 740 };
@@ -21,23 +21,10 @@ const state = {};
 // signIn creates an account with the command line and takes it through its first sign-in in a
 // new browser context of the given viewport; it returns the context and its page.
 async function signIn(name, role, viewport) {
-  const out = await server.cli(['moderator', 'add', '--name', name, '--role', role]);
-  const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
-  assert.ok(otp, `a one-time password in:\n${out}`);
   const context = await browser.newContext({ viewport, locale: 'en-US' });
   const page = await context.newPage();
   const watcher = watch(page, base);
-  await page.goto(`${base}/moderation/login`);
-  await page.fill('#name', name);
-  await page.fill('#password', otp);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
-  const password = `violet kettle harbour ${Math.random().toString(36).slice(2, 8)}`;
-  await page.fill('#password', password);
-  await page.fill('#confirm', password);
-  await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
-  const secret = (await page.textContent('#totp-secret')).trim();
-  await page.fill('#code', totp(secret));
-  await Promise.all([page.waitForURL(/\/moderation\/queue/), page.click('button[type="submit"]')]);
+  await signInThroughForms(page, server, name, role);
   return { context, page, watcher };
 }
 

@@ -4,7 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, fakePushKeys, launch, screenshot, totp, transferred, watch } from '../lib/browser.mjs';
+import { axe, fakePushKeys, launch, screenshot, transferred, watch } from '../lib/browser.mjs';
+import { signInThroughForms } from '../lib/moderator.mjs';
 import { startExitPage, startFakePushService, startHeadsup } from '../lib/server.mjs';
 
 const MAX_PAGE_BYTES = 30 * 1024;
@@ -235,22 +236,8 @@ describe('public web app', () => {
   it('a moderator created on the command line approves one report and rejects one', async () => {
     const probe = await fetch(`${base}/moderation/login`);
     assert.equal(probe.status, 200, 'the moderation sign-in page answers');
-    const out = await server.cli(['moderator', 'add', '--name', 'e2eadmin', '--role', 'admin']);
-    const otp = out.match(/One-time password[^\n]*\n\s*(\S+)/)?.[1];
-    assert.ok(otp, `a one-time password in:\n${out}`);
-
     const { page, done } = await newPage({ viewport: { width: 1024, height: 900 } });
-    await page.goto(`${base}/moderation/login`);
-    await page.fill('#name', 'e2eadmin');
-    await page.fill('#password', otp);
-    await Promise.all([page.waitForURL(/\/moderation\/login\/password/), page.click('button[type="submit"]')]);
-    const password = 'correct horse battery staple e2e';
-    await page.fill('#password', password);
-    await page.fill('#confirm', password);
-    await Promise.all([page.waitForURL(/\/moderation\/login\/enroll/), page.click('button[type="submit"]')]);
-    const secret = (await page.textContent('#totp-secret')).trim();
-    await page.fill('#code', totp(secret));
-    await Promise.all([page.waitForURL(/\/moderation\/queue/), page.click('button[type="submit"]')]);
+    await signInThroughForms(page, server, 'e2eadmin', 'admin');
     await screenshot(page, 'moderation-queue');
 
     // Approve the bad date from ward 6, making its phone number checkable and public.
