@@ -131,4 +131,3 @@ func (s *server) fileOutreachReport(c *gin.Context) {
 	}
 	s.fail(c, err)
 }
-
