@@ -72,7 +72,7 @@ var Vars = []Var{
 	{"HEADSUP_TIME_ZONE", "", "IANA time zone pages show times in, like America/Chicago (empty = that of the areas; the default areas are America/New_York)", false},
 	{"HEADSUP_PHONE_REGION", "US", "two-letter country that phone numbers without a country code belong to, for /check", false},
 	{"HEADSUP_RESOURCES_FILE", "", "JSON file of help nearby: crisis lines, clinics, naloxone, legal aid, the organisation's contact and hours (empty = a neutral default)", false},
-	{"HEADSUP_RETENTION_DAYS", "30", "days raw report text is kept after a moderator's decision", false},
+	{"HEADSUP_RETENTION_DAYS", "30", "days raw report text is kept after a moderator's decision, or after a question the reporter has not answered", false},
 	{"HEADSUP_SITE_NAME", "Heads Up", "name shown on pages and when installed as an app; a neutral name may be safer", false},
 	{"HEADSUP_EXIT_URL", "https://weather.com/", "where the quick-exit button goes", false},
 	{"HEADSUP_VAPID_SUBJECT", "", "contact for push services, mailto: or https: (required unless HEADSUP_BASE_URL is localhost)", false},
