@@ -103,7 +103,7 @@ func detailLines(a *report.Alert, lang string) []string {
 		lines = append(lines, l.Label+": "+l.Value)
 	}
 	for _, id := range a.PublicIdentifiers() {
-		lines = append(lines, report.OptionLabel(lang, "type", id.Type)+": "+id.Value)
+		lines = append(lines, report.OptionLabel(lang, "type", id.Type)+": "+id.Display())
 	}
 	return lines
 }

@@ -1,6 +1,11 @@
 package report
 
-import "time"
+import (
+	"strings"
+	"time"
+
+	"github.com/nyaruka/phonenumbers"
+)
 
 // Severity ranks an alert. Subscribers choose a minimum; push Urgency derives from it.
 type Severity string
@@ -114,6 +119,18 @@ type Identifier struct {
 	Hint   string `bson:"hint,omitempty" json:"-"`
 	HMAC   string `bson:"hmac" json:"-"`
 	Public bool   `bson:"public" json:"-"`
+}
+
+// Display is how pages, feeds and pushes show an identifier's value: a phone number grouped
+// as its country writes it internationally ("+1 202-555-0147"), which a person can read and
+// dial; everything else as stored. APIs keep Value, the machine-readable E.164 form.
+func (id Identifier) Display() string {
+	if id.Type == IdentifierPhone && strings.HasPrefix(id.Value, "+") {
+		if n, err := phonenumbers.Parse(id.Value, ""); err == nil {
+			return phonenumbers.Format(n, phonenumbers.INTERNATIONAL)
+		}
+	}
+	return id.Value
 }
 
 // PublicIdentifiers returns the identifiers a moderator chose to show.

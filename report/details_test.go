@@ -46,3 +46,19 @@ func TestTextInPrefersTheReadersLanguageAndSaysWhichBodyItShows(t *testing.T) {
 		t.Errorf("TextIn(es) = %q %q %q", title, body, bodyLang)
 	}
 }
+
+func TestIdentifierDisplayGroupsPhoneNumbers(t *testing.T) {
+	for _, c := range []struct {
+		id   Identifier
+		want string
+	}{
+		{Identifier{Type: IdentifierPhone, Value: "+12025550147"}, "+1 202-555-0147"},
+		{Identifier{Type: IdentifierPhone, Value: "+525512345678"}, "+52 55 1234 5678"},
+		{Identifier{Type: IdentifierPhone, Value: "2025550147"}, "2025550147"}, // stored before E.164
+		{Identifier{Type: IdentifierPlate, Value: "ABC1234"}, "ABC1234"},
+	} {
+		if got := c.id.Display(); got != c.want {
+			t.Errorf("Display(%+v) = %q, want %q", c.id, got, c.want)
+		}
+	}
+}

@@ -101,7 +101,7 @@ func (s *Site) showFeed(c *gin.Context) {
 			summary = append(summary, strings.Join(lines, "\n"))
 		}
 		for _, id := range a.PublicIdentifiers() {
-			summary = append(summary, p.IdentifierType(id.Type)+": "+id.Value)
+			summary = append(summary, p.IdentifierType(id.Type)+": "+id.Display())
 		}
 		feed.Entries = append(feed.Entries, atomEntry{
 			ID:        base + "/alerts/" + a.ID,

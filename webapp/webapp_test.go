@@ -490,7 +490,7 @@ func TestAlertsFeedSheetAndCheck(t *testing.T) {
 	if r.Code != 200 {
 		t.Fatalf("alert page: %d %s", r.Code, r.body)
 	}
-	for _, want := range []string{bad.Title, "Peligro", "Mal cliente", "Distrito 6, Distrito 7", "Madrugada", "2025550100"} {
+	for _, want := range []string{bad.Title, "Peligro", "Mal cliente", "Distrito 6, Distrito 7", "Madrugada", "1 202-555-0100"} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("alert page lacks %q", want)
 		}
