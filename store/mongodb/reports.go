@@ -99,15 +99,16 @@ func (s *Store) CountReports(ctx context.Context, status report.Status) (int64, 
 }
 
 // ReportsByIdentifiers returns the pending and needs_info reports holding any of hmacs, each
-// once, newest day first. The multikey index on identifier_hmacs serves it, in order.
+// once, newest day first. The index on status and the multikey identifier_hmacs serves it,
+// bounded to open reports.
 func (s *Store) ReportsByIdentifiers(ctx context.Context, hmacs []string, limit int) ([]report.Report, error) {
 	hmacs, limit = store.IdentifierQuery(hmacs, limit)
 	if len(hmacs) == 0 {
 		return nil, nil
 	}
 	return findAll[report.Report](ctx, s.c(store.ColReports), "find reports by identifier", bson.D{
-		{Key: "identifier_hmacs", Value: bson.D{{Key: "$in", Value: hmacs}}},
 		{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{report.StatusPending, report.StatusNeedsInfo}}}},
+		{Key: "identifier_hmacs", Value: bson.D{{Key: "$in", Value: hmacs}}},
 	}, options.Find().SetSort(bson.D{{Key: "submitted_day", Value: -1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 }
 
