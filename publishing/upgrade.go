@@ -79,7 +79,8 @@ func UpgradeIdentifiers(ctx context.Context, st store.Store, key []byte, region 
 	if err := st.PutSetting(ctx, identifiersUpgradedKey, identifiersVersion); err != nil {
 		return up, fmt.Errorf("identifier upgrade: %w", err)
 	}
-	if log != nil {
+	// A new database has nothing to upgrade; a newcomer's terminal stays quiet about it.
+	if log != nil && up.Alerts > 0 {
 		log.Info("alert identifiers upgraded", "alerts", up.Alerts, "changed", up.Changed, "rehashed", up.Rehashed,
 			"masked", up.Masked, "unreadable", up.Unreadable, "took", time.Since(start).Round(time.Millisecond).String())
 	}
