@@ -22,10 +22,11 @@ type Accounts struct {
 	Log     *slog.Logger
 }
 
-// Errors of Accounts, worded for the operator.
+// Errors of Accounts: English for the operator at the command line, the page's language on
+// the admin page.
 var (
-	ErrBadName = problem("A moderator name is 2 to 40 characters: letters, digits, dot, dash or underscore.")
-	ErrBadRole = problem("The role must be moderator, admin or outreach.")
+	ErrBadName = problem("error.account_name")
+	ErrBadRole = problem("error.account_role")
 )
 
 func (a *Accounts) now() time.Time {

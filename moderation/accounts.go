@@ -43,9 +43,9 @@ func (s *server) addAccount(c *gin.Context) {
 	var p problem
 	switch {
 	case errors.As(err, &p):
-		s.accountsPage(c, http.StatusBadRequest, accountsData{Error: p.Error(), Name: name, Role: role})
+		s.accountsPage(c, http.StatusBadRequest, accountsData{Error: p.In(pageLanguage(c)), Name: name, Role: role})
 	case errors.Is(err, store.ErrExists):
-		s.accountsPage(c, http.StatusBadRequest, accountsData{Error: "There is already an account with this name.", Name: name, Role: role})
+		s.accountsPage(c, http.StatusBadRequest, accountsData{Error: catalog.Text(pageLanguage(c), "error.account_exists"), Name: name, Role: role})
 	case err != nil:
 		s.fail(c, err)
 	default:

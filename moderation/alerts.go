@@ -227,7 +227,7 @@ func (s *server) editAlert(c *gin.Context) {
 	}
 	_, err = s.publishing.Edit(c.Request.Context(), me(c).Name, a.ID, version, ch, repush)
 	if errors.Is(err, publishing.ErrConflict) {
-		s.showMessage(c, http.StatusConflict, "The alert changed", "Someone else changed or retracted this alert since you opened it. Nothing was saved; open it again to see the current version.", "Open the alert", "/moderation/alerts/"+a.ID)
+		s.showMessage(c, http.StatusConflict, "message.alert_changed.heading", "message.alert_changed.text", "link.alert", "/moderation/alerts/"+a.ID)
 		return
 	}
 	if s.failedAction(c, err) {
@@ -279,13 +279,13 @@ func (s *server) extendAlert(c *gin.Context) {
 	expires, msg := s.parseExpiry(c.PostForm("expires"))
 	if msg != "" {
 		s.alertPage(c, http.StatusBadRequest, a, func(d *alertData) {
-			d.Errors["extend"], d.Action = msg, "extend"
+			d.Errors["extend"], d.Action = msg.In(pageLanguage(c)), "extend"
 		})
 		return
 	}
 	_, err := s.publishing.Extend(c.Request.Context(), me(c).Name, a.ID, expires)
 	if errors.Is(err, publishing.ErrConflict) {
-		s.showMessage(c, http.StatusConflict, "Alert retracted", "A retracted alert cannot be extended.", "Open the alert", "/moderation/alerts/"+a.ID)
+		s.showMessage(c, http.StatusConflict, "message.alert_retracted.heading", "message.alert_retracted.text", "link.alert", "/moderation/alerts/"+a.ID)
 		return
 	}
 	if s.failedAction(c, err) {

@@ -39,14 +39,14 @@ func (s *server) showAuditLog(c *gin.Context) {
 	if d.From != "" {
 		t, err := time.Parse(time.DateOnly, d.From)
 		if err != nil {
-			d.Error = "Enter dates like 2026-05-31."
+			d.Error = catalog.Text(pageLanguage(c), "error.audit_dates")
 		}
 		f.From = t
 	}
 	if d.To != "" {
 		t, err := time.Parse(time.DateOnly, d.To)
 		if err != nil {
-			d.Error = "Enter dates like 2026-05-31."
+			d.Error = catalog.Text(pageLanguage(c), "error.audit_dates")
 		}
 		f.To = t.Add(24 * time.Hour) // the whole of the last day
 	}

@@ -55,22 +55,18 @@ type identifierChoice struct {
 	Public     bool
 }
 
-// identifierLabels name identifier types on the form.
-var identifierLabels = map[string]string{
-	report.IdentifierPhone: "phone number", report.IdentifierEmail: "email or handle", report.IdentifierPlate: "plate",
-}
-
 // identifiers lists every identifier of r once by normal form: the phone, handle and plate
 // fields first, then those found in the free text and the follow-ups. Field values are
 // checkable by default; one found in the text is offered unticked, since the reporter did not
-// hand it over as the aggressor's.
-func (s *server) identifiers(r *report.Report) []identifierChoice {
+// hand it over as the aggressor's. Labels and problems are in lang.
+func (s *server) identifiers(lang string, r *report.Report) []identifierChoice {
 	fields, found := report.ReportIdentifiers(s.publishing.PhoneRegion, r)
 	var out []identifierChoice
 	add := func(f report.FoundIdentifier, inText bool) {
-		ic := identifierChoice{Index: len(out), Type: f.Type, TypeLabel: identifierLabels[f.Type], Raw: f.Raw, Normalized: f.Value, InText: inText}
+		ic := identifierChoice{Index: len(out), Type: f.Type, TypeLabel: report.OptionLabel(lang, "type", f.Type),
+			Raw: f.Raw, Normalized: f.Value, InText: inText}
 		if f.Value == "" {
-			ic.Problem = "Cannot be made checkable: it does not look like a " + ic.TypeLabel + "."
+			ic.Problem = catalog.Text(lang, "error.unreadable."+f.Type) // one sentence per type: articles agree
 		}
 		out = append(out, ic)
 	}
@@ -154,7 +150,7 @@ func (s *server) parseAlertForm(c *gin.Context, lang string, kind report.Kind, s
 		if dc.IsText {
 			dc.Text = c.PostForm("detail_text." + dc.Field)
 			if utf8.RuneCountInString(dc.Text) > maxDetailText {
-				errs["details"] = "A description part can be at most 200 characters."
+				errs["details"] = catalog.Text(lang, "error.detail_long", maxDetailText)
 			}
 		}
 		if !dc.Checked {
@@ -168,7 +164,7 @@ func (s *server) parseAlertForm(c *gin.Context, lang string, kind report.Kind, s
 	}
 	details, ok := report.CleanDetails(kind, chosen)
 	if !ok {
-		errs["details"] = "Choose description parts from the list."
+		errs["details"] = catalog.Text(lang, "error.details")
 	}
 
 	var texts []report.Translation
@@ -180,28 +176,28 @@ func (s *server) parseAlertForm(c *gin.Context, lang string, kind report.Kind, s
 		case title == "" && body == "":
 			continue // this language is left out
 		case title == "":
-			errs["title."+l] = "Write a title for this language, or empty its text too."
+			errs["title."+l] = catalog.Text(lang, "error.title_missing")
 		case strings.ContainsAny(title, "\n\t"):
-			errs["title."+l] = "The title must be one line."
+			errs["title."+l] = catalog.Text(lang, "error.title_line")
 		case utf8.RuneCountInString(title) > report.MaxAlertTitle:
-			errs["title."+l] = "The title can be at most 120 characters."
+			errs["title."+l] = catalog.Text(lang, "error.title_long", report.MaxAlertTitle)
 		}
 		if utf8.RuneCountInString(body) > report.MaxAlertBody {
-			errs["body."+l] = "The text can be at most 2000 characters."
+			errs["body."+l] = catalog.Text(lang, "error.body_long", report.MaxAlertBody)
 		}
 		texts = append(texts, report.Translation{Lang: l, Title: title, Body: body})
 	}
 	if len(texts) == 0 {
-		errs["title."+report.Languages[0]] = "Write a title in at least one language."
+		errs["title."+report.Languages[0]] = catalog.Text(lang, "error.no_text")
 	}
 
 	if !f.Severity.Valid() {
-		errs["severity"] = "Choose a severity."
+		errs["severity"] = catalog.Text(lang, "error.severity")
 	}
 	var areas []string
 	for _, a := range f.Areas {
 		if !report.KnownArea(s.areas, a) {
-			errs["areas"] = "Choose areas from the list."
+			errs["areas"] = catalog.Text(lang, "error.areas_unknown")
 			break
 		}
 		if !slices.Contains(areas, a) {
@@ -209,11 +205,11 @@ func (s *server) parseAlertForm(c *gin.Context, lang string, kind report.Kind, s
 		}
 	}
 	if len(areas) == 0 && errs["areas"] == "" {
-		errs["areas"] = "Choose at least one area."
+		errs["areas"] = catalog.Text(lang, "error.areas_missing")
 	}
 	expires, msg := s.parseExpiry(f.Expires)
 	if msg != "" {
-		errs["expires"] = msg
+		errs["expires"] = msg.In(lang)
 	}
 	ch := store.AlertChange{Severity: f.Severity, Areas: areas, Expires: expires, Details: details, Texts: texts}
 	if len(texts) > 0 {

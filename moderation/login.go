@@ -32,7 +32,7 @@ func lockFor(failures int) time.Duration {
 
 // signInRefused is the one answer to every failed sign-in, so that it tells nothing about
 // whether the name exists, the password was right or the account is locked.
-const signInRefused = "The name, password or code is not right, or the account is paused for a few minutes after too many attempts. Check and try again."
+const signInRefused problem = "error.sign_in"
 
 type loginData struct {
 	Name  string
@@ -53,7 +53,7 @@ func (s *server) signIn(c *gin.Context) {
 	name := c.PostForm("name")
 	password := c.PostForm("password")
 	refuse := func() {
-		s.render(c, http.StatusUnauthorized, "login", "login.title", loginData{Name: name, Error: signInRefused})
+		s.render(c, http.StatusUnauthorized, "login", "login.title", loginData{Name: name, Error: signInRefused.In(pageLanguage(c))})
 	}
 	var m *store.Moderator
 	var err error
@@ -171,13 +171,15 @@ func (s *server) changePassword(c *gin.Context) {
 	password, confirm := c.PostForm("password"), c.PostForm("confirm")
 	err := checkPassword(m.Name, password)
 	if err == nil && password != confirm {
-		err = problem("The two passwords are not the same.")
+		err = problem("error.password_mismatch")
 	}
 	if err == nil && verifyPassword(m.PasswordHash, password) {
-		err = problem("Choose a new password, not the one-time password.")
+		err = problem("error.password_reused")
 	}
 	if err != nil {
-		s.render(c, http.StatusBadRequest, "password", "password.title", passwordData{Name: m.Name, Error: err.Error()})
+		var p problem
+		errors.As(err, &p) // every refusal above is a problem
+		s.render(c, http.StatusBadRequest, "password", "password.title", passwordData{Name: m.Name, Error: p.In(pageLanguage(c))})
 		return
 	}
 	ctx := c.Request.Context()
@@ -211,7 +213,8 @@ func (s *server) showEnrol(c *gin.Context) {
 	s.renderEnrol(c, me(c), http.StatusOK, "")
 }
 
-func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg string) {
+// renderEnrol shows the enrolment page; msg is a refusal, or "" on first sight.
+func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg problem) {
 	if m.TOTPSecret == "" {
 		s.showMessage(c, http.StatusConflict, "message.start_again.heading", "message.start_again.text", "link.sign_in", "/moderation/login")
 		return
@@ -226,7 +229,7 @@ func (s *server) renderEnrol(c *gin.Context, m *store.Moderator, status int, msg
 		s.fail(c, err)
 		return
 	}
-	s.render(c, status, "enroll", "enroll.title", enrolData{QR: qr, Secret: groupSecret(m.TOTPSecret), Issuer: s.siteName, Name: m.Name, Error: msg})
+	s.render(c, status, "enroll", "enroll.title", enrolData{QR: qr, Secret: groupSecret(m.TOTPSecret), Issuer: s.siteName, Name: m.Name, Error: msg.In(pageLanguage(c))})
 }
 
 // enrol confirms the authenticator with a first code and completes the sign-in.
@@ -243,7 +246,7 @@ func (s *server) enrol(c *gin.Context) {
 			s.fail(c, err)
 			return
 		}
-		s.renderEnrol(c, m, http.StatusBadRequest, "That code does not match. Check that the app shows a code for this account and that the phone's clock is right, then enter the newest code.")
+		s.renderEnrol(c, m, http.StatusBadRequest, "error.code_mismatch")
 		return
 	}
 	if err := s.store.EnrolTOTP(ctx, m.ID, step); err != nil {
@@ -268,7 +271,7 @@ func (s *server) verifyTOTP(c *gin.Context) {
 	m := me(c)
 	ctx := c.Request.Context()
 	refuse := func() {
-		s.render(c, http.StatusUnauthorized, "totp", "totp.title", totpData{Error: signInRefused})
+		s.render(c, http.StatusUnauthorized, "totp", "totp.title", totpData{Error: signInRefused.In(pageLanguage(c))})
 	}
 	if s.now().Before(m.LockedUntil) {
 		refuse()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/headsup/headsup/i18n"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -35,16 +36,25 @@ const (
 
 // Reasons a password is refused, shown to the person choosing it.
 var (
-	errPasswordShort  = problem("The password must be at least 8 characters. A passphrase of several words is easiest to remember.")
-	errPasswordLong   = problem("The password can be at most 128 characters.")
-	errPasswordCommon = problem("This password is one of the most common ones and would be guessed quickly. Choose another, for example a few unrelated words.")
-	errPasswordName   = problem("The password must not contain your account name.")
+	errPasswordShort  = problem("error.password_short")
+	errPasswordLong   = problem("error.password_long")
+	errPasswordCommon = problem("error.password_common")
+	errPasswordName   = problem("error.password_name")
 )
 
-// problem is an error whose text is a sentence for the person at the form.
+// problem is an error for the person at the form, named by its key in the moderation catalog:
+// a page shows it in its own language (In), the command line and the logs in English (Error).
 type problem string
 
-func (p problem) Error() string { return string(p) }
+func (p problem) Error() string { return p.In(i18n.Default) }
+
+// In is the sentence in lang; no problem is no sentence.
+func (p problem) In(lang string) string {
+	if p == "" {
+		return ""
+	}
+	return catalog.Text(lang, string(p))
+}
 
 //go:embed passwords.txt
 var commonPasswordList string

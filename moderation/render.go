@@ -184,6 +184,14 @@ func (p *page) IDTypes(types []string) string {
 	return strings.Join(names[:len(names)-1], ", ") + p.T("linked.and") + names[len(names)-1]
 }
 
+// DeliveryState names a delivery job's state; one this version does not know shows as its code.
+func (p *page) DeliveryState(state string) string {
+	if !catalog.Has("alert.state." + state) {
+		return state
+	}
+	return p.T("alert.state." + state)
+}
+
 // Role names a moderator's role.
 func (p *page) Role(role string) string { return p.T("role." + role) }
 
@@ -204,8 +212,8 @@ type withPage struct {
 // With pairs v with the page for a shared template.
 func (p *page) With(v any) withPage { return withPage{P: p, V: v} }
 
-// translated is a text handlers give as a catalog key, or, for texts not yet moved to the
-// catalog, in English as it is shown.
+// translated is a page title, given as a catalog key or as the page's own title (an alert's,
+// which a moderator wrote).
 func translated(lang, keyOrText string) string {
 	if catalog.Has(keyOrText) {
 		return catalog.Text(lang, keyOrText)
@@ -227,7 +235,10 @@ func (s *server) render(c *gin.Context, status int, name, title string, data any
 		p.Notice = p.T("notice." + done)
 	}
 	if m, ok := data.(message); ok {
-		m.Heading, m.Text, m.Link = translated(lang, m.Heading), translated(lang, m.Text), translated(lang, m.Link)
+		m.Heading, m.Text = catalog.Text(lang, m.Heading), catalog.Text(lang, m.Text, m.args...)
+		if m.Link != "" {
+			m.Link = catalog.Text(lang, m.Link)
+		}
 		p.Data = m
 	}
 	if name == "alert" {
@@ -249,16 +260,20 @@ var notices = []string{
 }
 
 // message is the data of the plain message page used for errors and refusals. Heading, Text
-// and Link are catalog keys, or English texts not yet moved to the catalog.
+// and Link are catalog keys, translated by render into the page's language; args fill the
+// text's fmt verbs.
 type message struct {
 	Heading string
 	Text    string
 	Link    string
 	LinkTo  string
+	args    []any
 }
 
-func (s *server) showMessage(c *gin.Context, status int, heading, text, link, linkTo string) {
-	s.render(c, status, "message", heading, message{heading, text, link, linkTo})
+// showMessage answers with the message page; heading, text and link are catalog keys, and
+// args fill text's verbs (a name, a status label), so that no sentence is put together here.
+func (s *server) showMessage(c *gin.Context, status int, heading, text, link, linkTo string, args ...any) {
+	s.render(c, status, "message", heading, message{Heading: heading, Text: text, Link: link, LinkTo: linkTo, args: args})
 	c.Abort()
 }
 

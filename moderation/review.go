@@ -195,7 +195,7 @@ func (s *server) reportData(c *gin.Context, r *report.Report) (*reportData, erro
 		d.HintCount += n
 		d.Followups = append(d.Followups, followupView{Day: f.Day, Text: seg})
 	}
-	d.Identifiers = s.identifiers(r)
+	d.Identifiers = s.identifiers(lang, r)
 	if err := s.linkData(c.Request.Context(), lang, r, d); err != nil {
 		return nil, err
 	}
@@ -242,7 +242,8 @@ func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
 		return nil, false
 	}
 	if r.Status != report.StatusPending {
-		s.showMessage(c, http.StatusConflict, "Already decided", "This report was already "+string(r.Status)+". Nothing was changed.", "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.no_longer_pending.text", "link.queue", "/moderation/queue",
+			report.StatusLabel(pageLanguage(c), r.Status))
 		return nil, false
 	}
 	cur, held, err := s.store.ClaimReport(c.Request.Context(), r.ID, me(c).Name, ClaimLease)
@@ -251,10 +252,10 @@ func (s *server) holdForDecision(c *gin.Context) (*report.Report, bool) {
 	}
 	if !held {
 		if cur.Status != report.StatusPending {
-			s.showMessage(c, http.StatusConflict, "Already decided", "This report was decided meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
+			s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
 			return nil, false
 		}
-		s.showMessage(c, http.StatusConflict, "Someone else is on it", cur.ClaimedBy+" is working on this report. Nothing was changed.", "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusConflict, "message.held.heading", "message.held.text", "link.queue", "/moderation/queue", cur.ClaimedBy)
 		return nil, false
 	}
 	return cur, true
@@ -269,19 +270,20 @@ func (s *server) expiryBounds(now time.Time) (earliest, latest string) {
 }
 
 // parseExpiry reads a date field as the end of that day in the organisation's time zone:
-// midnight there, whatever the offset that day (AddDate keeps daylight saving right).
-func (s *server) parseExpiry(v string) (time.Time, string) {
+// midnight there, whatever the offset that day (AddDate keeps daylight saving right). A
+// refusal comes back as a problem, for the page to show in its language.
+func (s *server) parseExpiry(v string) (time.Time, problem) {
 	d, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(v), s.loc)
 	if err != nil {
-		return time.Time{}, "Enter the expiry as a date, like 2026-12-31."
+		return time.Time{}, "error.expiry_date"
 	}
 	end := d.AddDate(0, 0, 1)
 	now := s.now()
 	switch {
 	case !end.After(now):
-		return time.Time{}, "The expiry must be in the future."
+		return time.Time{}, "error.expiry_past"
 	case end.Sub(now) > maxExpiry+24*time.Hour:
-		return time.Time{}, "The expiry can be at most a year ahead."
+		return time.Time{}, "error.expiry_far"
 	}
 	return end, ""
 }
@@ -293,8 +295,9 @@ func (s *server) approveReport(c *gin.Context) {
 	if !ok {
 		return
 	}
-	form, ch, errs := s.parseAlertForm(c, pageLanguage(c), r.Kind, report.OfferedDetails(r))
-	choices := s.identifiers(r)
+	lang := pageLanguage(c)
+	form, ch, errs := s.parseAlertForm(c, lang, r.Kind, report.OfferedDetails(r))
+	choices := s.identifiers(lang, r)
 	checked := indexSet(c.PostFormArray("check"))
 	public := indexSet(c.PostFormArray("public"))
 	var ids []publishing.Identifier
@@ -303,7 +306,7 @@ func (s *server) approveReport(c *gin.Context) {
 		ic.Check, ic.Public = checked[ic.Index], public[ic.Index]
 		if ic.Normalized == "" {
 			if ic.Check || ic.Public {
-				errs["identifiers"] = "An identifier that cannot be read as a phone number, handle or plate cannot be published."
+				errs["identifiers"] = catalog.Text(lang, "error.identifiers")
 			}
 			continue
 		}
@@ -317,15 +320,15 @@ func (s *server) approveReport(c *gin.Context) {
 	}
 	a, err := s.publishing.Approve(c.Request.Context(), me(c).Name, r, ch, ids)
 	// On a conflict the reporter withdrew it, or the lease was lost, after the form was checked.
-	s.showPublished(c, a, err, "approved", "Already decided or withdrawn", "Already decided or withdrawn, nothing was published: someone else decided this report or the reporter withdrew it meanwhile.")
+	s.showPublished(c, a, err, "approved", "message.approve_lost.heading", "message.approve_lost.text")
 }
 
 // showPublished answers a decision that published to alert a: its page, or, when the report
 // or the alert changed after the form was checked and the store changed nothing, a message
-// saying so (lostHeading, lostText).
+// saying so (catalog keys lostHeading, lostText).
 func (s *server) showPublished(c *gin.Context, a *report.Alert, err error, done, lostHeading, lostText string) {
 	if errors.Is(err, publishing.ErrConflict) || errors.Is(err, publishing.ErrNotFound) {
-		s.showMessage(c, http.StatusConflict, lostHeading, lostText, "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusConflict, lostHeading, lostText, "link.queue", "/moderation/queue")
 		return
 	}
 	if err != nil {
@@ -363,7 +366,7 @@ func (s *server) rejectReport(c *gin.Context) {
 	err := s.publishing.Reject(c.Request.Context(), me(c).Name, r.ID, code, note)
 	switch {
 	case errors.Is(err, publishing.ErrConflict):
-		s.showMessage(c, http.StatusConflict, "Already decided", "Someone else decided this report meanwhile. Nothing was changed.", "Back to the queue", "/moderation/queue")
+		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
 	case errors.Is(err, publishing.ErrNotFound):
 		s.notFound(c)
 	case err != nil:
@@ -395,5 +398,5 @@ func (s *server) mergeReport(c *gin.Context) {
 	}
 	// On a conflict, between the use case's look at the alert and the merge, the alert was
 	// retracted, or the report decided by someone else or withdrawn.
-	s.showPublished(c, a, err, "merged", "Alert or report changed", "The alert was retracted, or the report was decided or withdrawn, meanwhile. Nothing was changed.")
+	s.showPublished(c, a, err, "merged", "message.merge_lost.heading", "message.merge_lost.text")
 }

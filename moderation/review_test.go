@@ -70,8 +70,8 @@ func TestQueueAndReportPage(t *testing.T) {
 		`<mark class="hint">Rosa<span class="hint-kind">name</span></mark>`,
 		`<span class="hint-kind">address</span>`,
 		"You hold this report until",
-		"phone number: (202) 555-0147",
-		"plate: ABC 1234",
+		"Phone number: (202) 555-0147",
+		"License plate: ABC 1234",
 		`value="Bad date: physical violence, robbery or theft (Ward 6)"`,
 		// The alert starts from the answers as ticked parts, never from the reporter's words.
 		`name="detail" value="harms" checked> What they did: Physical violence, Robbery or theft</label>`,

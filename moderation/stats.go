@@ -121,7 +121,8 @@ func (s *server) showStats(c *gin.Context) {
 	}
 	weeks := make([]string, statsWeeks)
 	for i := range weeks {
-		weeks[i] = from.AddDate(0, 0, 7*i).Format("Jan 2")
+		day := from.AddDate(0, 0, 7*i)
+		weeks[i] = catalog.Text(lang, "stats.week_label", day.Day(), catalog.Text(lang, "stats.month."+strconv.Itoa(int(day.Month()))))
 	}
 	weekIndex := func(t time.Time) int {
 		i := int(weekStart(t).Sub(from).Hours() / (24 * 7))

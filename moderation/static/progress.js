@@ -24,7 +24,7 @@
       var tr = document.createElement("tr");
       cell(tr, String(d.version));
       cell(tr, d.retraction ? word("retraction") : word("alert"));
-      cell(tr, d.state);
+      cell(tr, word("state-" + d.state) || d.state);
       columns.forEach(function (c) {
         var n = (d.counters && d.counters[c]) || 0;
         cell(tr, n < 0 ? word("unknown") : String(n), true);
