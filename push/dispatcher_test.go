@@ -109,7 +109,7 @@ func testFanOut(t *testing.T, e *testEnv) {
 		if i == 14 {
 			lang = "en"
 		}
-		check(i, Payload{ID: a.ID, Title: textNeutral[lang], Body: textNeutralBody[lang], URL: want.URL})
+		check(i, Payload{ID: a.ID, Title: catalog.Text(lang, "push.neutral.title"), Body: catalog.Text(lang, "push.neutral.body"), URL: want.URL})
 		if p := string(e.fake.Received(i)[0].Payload); strings.Contains(p, "fentanyl") || strings.Contains(p, "drug") {
 			t.Errorf("discreet subscription %d received %s", i, p)
 		}

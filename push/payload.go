@@ -3,11 +3,13 @@ package push
 import (
 	"crypto/hmac"
 	"crypto/sha256"
+	"embed"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/headsup/headsup/i18n"
 	"github.com/headsup/headsup/report"
 )
 
@@ -27,26 +29,15 @@ type Payload struct {
 	Retracted bool `json:"retracted,omitempty"`
 }
 
-// Fixed strings, per language (report.Languages order).
-var (
-	textNeutral          = map[string]string{"en": "New safety update", "es": "Nueva alerta de seguridad"}
-	textNeutralBody      = map[string]string{"en": "Open to read it.", "es": "Ábrela para leerla."}
-	textWithdrawn        = map[string]string{"en": "Alert withdrawn", "es": "Alerta retirada"}
-	textWithdrawnPreface = map[string]string{"en": "This alert was withdrawn: ", "es": "Esta alerta fue retirada: "}
-	// textWrittenIn says, in the subscriber's language, which language the body is in when
-	// no moderator wrote one in theirs; keyed by the body's language.
-	textWrittenIn = map[string]map[string]string{
-		"en": {"en": "Written in English", "es": "Escrito en inglés"},
-		"es": {"en": "Written in Spanish", "es": "Escrito en español"},
-	}
-)
+// The fixed texts of pushes (the discreet one, the retraction, the note saying which language
+// a body is in) are a catalog of the project's one format, one file per language like every
+// other family: adding a language is adding push/translations/<lang>.json. Keys:
+// push.neutral.*, push.withdrawn.* and push.written_in.<language of the body>.
+//
+//go:embed translations/*.json
+var translationFS embed.FS
 
-func in(m map[string]string, lang string) string {
-	if s, ok := m[lang]; ok {
-		return s
-	}
-	return m[report.Languages[0]]
-}
+var catalog = i18n.MustLoad(translationFS, "translations")
 
 // buildPayload returns the JSON for one alert, in lang, discreet or detailed. A discreet push
 // carries neutral text and the link only: nothing on a lock screen says what it is about.
@@ -54,15 +45,17 @@ func buildPayload(a *report.Alert, retraction, discreet bool, lang, baseURL stri
 	p := Payload{ID: a.ID, URL: baseURL + "/alerts/" + a.ID, Retracted: retraction}
 	switch {
 	case discreet:
-		p.Title, p.Body = in(textNeutral, lang), in(textNeutralBody, lang)
+		p.Title, p.Body = catalog.Text(lang, "push.neutral.title"), catalog.Text(lang, "push.neutral.body")
 	case retraction:
 		title, _, _ := a.TextIn(lang)
 		p.Kind, p.Severity = a.Kind, a.Severity
-		p.Title, p.Body = in(textWithdrawn, lang), in(textWithdrawnPreface, lang)+title
+		p.Title, p.Body = catalog.Text(lang, "push.withdrawn.title"), catalog.Text(lang, "push.withdrawn.body", title)
 	default:
 		title, body, bodyLang := a.TextIn(lang)
 		if bodyLang != "" && bodyLang != lang && body != "" {
-			body = in(textWrittenIn[bodyLang], lang) + ":\n" + body
+			// Says, in the subscriber's language, which language the body is in when no
+			// moderator wrote one in theirs.
+			body = catalog.Text(lang, "push.written_in."+bodyLang) + ":\n" + body
 		}
 		p.Kind, p.Severity, p.Title, p.Body = a.Kind, a.Severity, title, body
 		lines := detailLines(a, lang)

@@ -81,3 +81,49 @@ func TestLargestDescribedPayload(t *testing.T) {
 		}
 	}
 }
+
+// TestPushTextsFromCatalog: the fixed texts of a push come from push's catalog, in the
+// subscriber's language: a Spanish subscriber's discreet push, retraction and note on an
+// English-only text read Spanish, and every language a body can be in has its note.
+func TestPushTextsFromCatalog(t *testing.T) {
+	t.Parallel()
+	for _, err := range catalog.Check() {
+		t.Error(err)
+	}
+	if got, want := strings.Join(catalog.Languages(), " "), strings.Join(report.Languages, " "); got != want {
+		t.Errorf("push texts are in %s, alerts in %s", got, want)
+	}
+	for _, l := range report.Languages {
+		if !catalog.Has("push.written_in." + l) {
+			t.Errorf("no push.written_in.%s: a body in that language would be announced by its key", l)
+		}
+	}
+
+	a := describedAlert("Took the money at knifepoint.")
+	spanish := func(key string, args ...any) string {
+		es, en := catalog.Text("es", key, args...), catalog.Text("en", key, args...)
+		if es == en {
+			t.Errorf("%s reads the same in Spanish and English: %q", key, es)
+		}
+		return es
+	}
+	for _, tc := range []struct {
+		name                 string
+		retraction, discreet bool
+		title, body          string
+		literal              string
+	}{
+		{"discreet", false, true, spanish("push.neutral.title"), spanish("push.neutral.body"), "Nueva alerta de seguridad"},
+		{"discreet retraction", true, true, spanish("push.neutral.title"), spanish("push.neutral.body"), "Ábrela para leerla."},
+		{"retraction", true, false, spanish("push.withdrawn.title"), spanish("push.withdrawn.body", "Robbery, ward 6"), "Esta alerta fue retirada: Robbery, ward 6"},
+		{"written in English", false, false, "Robbery, ward 6", spanish("push.written_in.en") + ":\nTook the money at knifepoint.", "Escrito en inglés:\n"},
+	} {
+		p := decodePayload(t, buildPayload(a, tc.retraction, tc.discreet, "es", testBaseURL))
+		if p.Title != tc.title || !strings.HasPrefix(p.Body, tc.body) || !strings.Contains(p.Title+"\n"+p.Body, tc.literal) {
+			t.Errorf("%s push in Spanish: %q / %q, want %q / %q…", tc.name, p.Title, p.Body, tc.title, tc.body)
+		}
+		if p.Retracted != tc.retraction {
+			t.Errorf("%s push: retracted %v", tc.name, p.Retracted)
+		}
+	}
+}
