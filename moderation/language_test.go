@@ -74,3 +74,22 @@ func TestRefusedAccountInSpanish(t *testing.T) {
 		t.Errorf("the command line's error: %q", got)
 	}
 }
+
+// TestAlertPageInSpanish: an alert's page names its delivery state and counters in Spanish,
+// gives the live progress script the Spanish state names, and refuses an expiry in the past
+// in Spanish.
+func TestAlertPageInSpanish(t *testing.T) {
+	h := newHarness(t)
+	ana := h.signUp("ana", "moderator")
+	id := h.approve(ana, h.addReport("he did not pay").ID, approveForm("Alert", "Body"))
+	body := h.do("GET", "/moderation/alerts/"+id, nil, ana.cookie, "Accept-Language", "es").Body.String()
+	for _, want := range []string{`<td>en cola</td>`, `data-state-running="enviando"`, `<th scope="col" class="num">Enviadas</th>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the Spanish alert page lacks %s", want)
+		}
+	}
+	w := h.do("POST", "/moderation/alerts/"+id+"/extend", url.Values{"expires": {"2020-01-01"}}, ana.cookie, "Accept-Language", "es")
+	if w.Code != http.StatusBadRequest || !strings.Contains(w.Body.String(), "El vencimiento tiene que ser una fecha futura.") {
+		t.Errorf("an expiry in the past, in Spanish: %d", w.Code)
+	}
+}
