@@ -10,21 +10,20 @@ import (
 
 // Edit saves ch as a new version of an alert that is still at fromVersion (else ErrConflict:
 // a stale page's edit is refused, not merged) and, with repush, pushes the new version again.
-// The caller has validated ch.
+// The store writes the version, its push and the audit entry as one, so a crash loses neither
+// the push nor the record. The caller has validated ch.
 func (s *Service) Edit(ctx context.Context, moderator, alertID string, fromVersion int, ch store.AlertChange, repush bool) (*report.Alert, error) {
-	updated, err := s.Store.UpdateAlert(ctx, alertID, fromVersion, ch)
+	detail := "edited"
+	if repush {
+		detail = "repushed"
+	}
+	updated, err := s.Store.EditPublishedAlert(ctx, alertID, fromVersion, ch, repush, s.auditEntry(moderator, ActionAlertEdit, alertID, detail))
 	if err != nil {
 		return nil, domainError(err)
 	}
-	detail := "edited"
 	if repush {
-		if err := s.Store.EnqueueDelivery(ctx, alertID, updated.Version, false); err != nil {
-			return nil, err
-		}
 		s.wake()
-		detail = "repushed"
 	}
-	s.audit(ctx, moderator, ActionAlertEdit, alertID, detail)
 	return updated, nil
 }
 
@@ -40,13 +39,13 @@ func (s *Service) Retract(ctx context.Context, moderator, alertID string) (*repo
 	return a, nil
 }
 
-// Extend moves an alert's expiry; it is not a new version and pushes nothing. A retracted
-// alert is ErrConflict.
+// Extend moves an alert's expiry and records who did; it is not a new version and pushes
+// nothing. A retracted alert is ErrConflict.
 func (s *Service) Extend(ctx context.Context, moderator, alertID string, expires time.Time) (*report.Alert, error) {
-	a, err := s.Store.ExtendAlert(ctx, alertID, expires)
+	entry := s.auditEntry(moderator, ActionAlertExtend, alertID, "until="+expires.UTC().Format(time.DateOnly))
+	a, err := s.Store.ExtendPublishedAlert(ctx, alertID, expires, entry)
 	if err != nil {
 		return nil, domainError(err)
 	}
-	s.audit(ctx, moderator, ActionAlertExtend, alertID, "until="+expires.UTC().Format(time.DateOnly))
 	return a, nil
 }

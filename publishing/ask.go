@@ -15,11 +15,8 @@ const ActionAsk = "ask"
 // marked answered. note is the stored note (report.EncodeNote): a stock question's code and
 // the moderator's words. Decided meanwhile is ErrConflict, withdrawn ErrNotFound.
 func (s *Service) Ask(ctx context.Context, moderator, reportID, note string) error {
-	err := s.Store.DecideReport(ctx, reportID, moderator, store.Decision{Status: report.StatusNeedsInfo, Note: note})
-	if err != nil {
-		return domainError(err)
-	}
 	code, _ := report.SplitNote(note)
-	s.audit(ctx, moderator, ActionAsk, reportID, "question="+code)
-	return nil
+	err := s.Store.DecideReportAudited(ctx, reportID, moderator, store.Decision{Status: report.StatusNeedsInfo, Note: note},
+		s.auditEntry(moderator, ActionAsk, reportID, "question="+code))
+	return domainError(err)
 }

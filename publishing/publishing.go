@@ -6,7 +6,6 @@
 package publishing
 
 import (
-	"context"
 	"errors"
 	"log/slog"
 	"time"
@@ -79,19 +78,6 @@ func (s *Service) wake() {
 
 func (s *Service) auditEntry(actor, action, target, detail string) store.AuditEntry {
 	return store.AuditEntry{ID: report.NewID(), Time: s.now(), Actor: actor, Action: action, Target: target, Detail: detail}
-}
-
-// audit appends the entry of an action the store could not write in the same step. A failure
-// is logged, not returned: the action has happened and the moderator must learn that it did.
-func (s *Service) audit(ctx context.Context, actor, action, target, detail string) {
-	err := s.Store.AppendAudit(context.WithoutCancel(ctx), s.auditEntry(actor, action, target, detail))
-	if err != nil {
-		log := s.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Error("audit entry not written", "action", action, "err", err)
-	}
 }
 
 // domainError turns the store's record-level errors into this package's.

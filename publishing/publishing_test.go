@@ -291,3 +291,55 @@ func TestEditRetractExtend(t *testing.T) {
 		t.Errorf("retract a missing alert: %v, want ErrNotFound", err)
 	}
 }
+
+// separateStepsFail is a store on which a process dies at the first separate write after an
+// action's main one: every EnqueueDelivery and AppendAudit called on their own fails. An action
+// that still leaves its push and its record behind wrote them in the same call.
+type separateStepsFail struct{ store.Store }
+
+var errDied = errors.New("process died")
+
+func (separateStepsFail) EnqueueDelivery(context.Context, string, int, bool) error { return errDied }
+func (separateStepsFail) AppendAudit(context.Context, store.AuditEntry) error      { return errDied }
+
+// TestEachActionIsOneWrite runs every moderator action on a store where separate steps fail,
+// on both engines: each action's change, push and audit entry are all there.
+func TestEachActionIsOneWrite(t *testing.T) {
+	for _, eng := range storetest.Engines() {
+		t.Run(eng.Name, func(t *testing.T) {
+			e := newEnv(t)
+			e.store = eng.New(t)
+			e.store.SetClock(func() time.Time { return testNow })
+			e.pub.Store = separateStepsFail{e.store}
+
+			a, err := e.pub.Approve(e.ctx, "sam", e.badDate(), change(), nil)
+			if err != nil {
+				t.Fatalf("approve: %v", err)
+			}
+			if _, err := e.pub.Edit(e.ctx, "sam", a.ID, 1, change(), true); err != nil {
+				t.Fatalf("edit with a new push: %v", err)
+			}
+			if ds := e.deliveries(a.ID); len(ds) != 2 || ds[0].AlertVersion != 2 {
+				t.Errorf("jobs after an edit with a new push: %+v", ds)
+			}
+			if _, err := e.pub.Extend(e.ctx, "sam", a.ID, testNow.Add(90*24*time.Hour)); err != nil {
+				t.Fatalf("extend: %v", err)
+			}
+			rejected, asked := e.badDate(), e.badDate()
+			if err := e.pub.Reject(e.ctx, "sam", rejected.ID, "insufficient", "Not enough to publish."); err != nil {
+				t.Fatalf("reject: %v", err)
+			}
+			if err := e.pub.Ask(e.ctx, "sam", asked.ID, "[note:question.when]"); err != nil {
+				t.Fatalf("ask: %v", err)
+			}
+			for _, c := range []struct{ action, target string }{
+				{publishing.ActionAlertEdit, a.ID}, {publishing.ActionAlertExtend, a.ID},
+				{publishing.ActionReject, rejected.ID}, {publishing.ActionAsk, asked.ID},
+			} {
+				if n := e.audited(c.action, c.target); n != 1 {
+					t.Errorf("%s: %d audit entries, want 1", c.action, n)
+				}
+			}
+		})
+	}
+}

@@ -72,12 +72,9 @@ func (s *Service) Reject(ctx context.Context, moderator, reportID, reason, note 
 	if report.NoteInvitesMore(note) {
 		status = report.StatusNeedsInfo
 	}
-	err := s.Store.DecideReport(ctx, reportID, moderator, store.Decision{Status: status, Note: note})
-	if err != nil {
-		return domainError(err)
-	}
-	s.audit(ctx, moderator, ActionReject, reportID, "reason="+reason)
-	return nil
+	err := s.Store.DecideReportAudited(ctx, reportID, moderator, store.Decision{Status: status, Note: note},
+		s.auditEntry(moderator, ActionReject, reportID, "reason="+reason))
+	return domainError(err)
 }
 
 // Merge counts r in a published alert of its kind about the same thing, optionally adding the

@@ -213,6 +213,22 @@ type Publishing interface {
 	// ErrConflict, a missing one ErrNotFound; repeating a call that failed, with the same
 	// entry, finishes it and returns the alert.
 	RetractPublishedAlert(ctx context.Context, id string, entry AuditEntry) (*report.Alert, error)
+	// EditPublishedAlert applies ch as a new version of alert id if it is still published and
+	// still at fromVersion (else ErrConflict; a missing alert is ErrNotFound), queues the push
+	// of the new version when repush is set, and appends entry to the audit log, so that no
+	// crash leaves an edit whose push or record is lost. Repeating a call that failed, with
+	// the same entry, finishes it and returns the alert.
+	EditPublishedAlert(ctx context.Context, id string, fromVersion int, ch AlertChange, repush bool, entry AuditEntry) (*report.Alert, error)
+	// ExtendPublishedAlert moves a published alert's expiry (not a new version: nothing is
+	// pushed) and appends entry to the audit log, as one. A retracted alert is ErrConflict, a
+	// missing one ErrNotFound; repeating a call with the same entry logs it once.
+	ExtendPublishedAlert(ctx context.Context, id string, expires time.Time, entry AuditEntry) (*report.Alert, error)
+	// DecideReportAudited is DecideReport (for the decisions that publish nothing: rejected,
+	// or needs_info to ask the reporter) with entry appended to the audit log as one, so that
+	// a crash never leaves a decision without the record of who made it, nor a record of a
+	// decision that was not made. Repeating a call that failed, with the same entry, finishes
+	// it.
+	DecideReportAudited(ctx context.Context, id, moderator string, d Decision, entry AuditEntry) error
 }
 
 // Alerts is the public alerts and their moderation.

@@ -246,6 +246,18 @@ func (c *Store) MergeReport(ctx context.Context, reportID, moderator, alertID st
 	return c.Store.MergeReport(ctx, reportID, moderator, alertID, addAreas, d, entry)
 }
 
+// EditPublishedAlert edits an alert, queues its push if asked and drops the snapshot.
+func (c *Store) EditPublishedAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange, repush bool, entry store.AuditEntry) (*report.Alert, error) {
+	defer c.Invalidate()
+	return c.Store.EditPublishedAlert(ctx, id, fromVersion, ch, repush, entry)
+}
+
+// ExtendPublishedAlert moves an alert's expiry and drops the snapshot.
+func (c *Store) ExtendPublishedAlert(ctx context.Context, id string, expires time.Time, entry store.AuditEntry) (*report.Alert, error) {
+	defer c.Invalidate()
+	return c.Store.ExtendPublishedAlert(ctx, id, expires, entry)
+}
+
 // ReplaceAlertIdentifiers rewrites alerts' identifiers (an upgrade) and drops the snapshot.
 func (c *Store) ReplaceAlertIdentifiers(ctx context.Context, changes []store.AlertIdentifiers) error {
 	defer c.Invalidate()

@@ -72,10 +72,21 @@ func (s *Store) CountPublishedAlerts(ctx context.Context) (int64, error) {
 // replaces the public content whole: empty details or texts are removed, as CreateAlert would
 // have left them out.
 func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
+	return s.changeAlert(ctx, editFilter(id, fromVersion), editUpdate(ch, s.now()))
+}
+
+// editFilter selects alert id if it is still published and at fromVersion.
+func editFilter(id string, fromVersion int) bson.D {
+	return bson.D{{Key: "_id", Value: id}, {Key: "version", Value: fromVersion}, {Key: "status", Value: report.AlertPublished}}
+}
+
+// editUpdate writes ch as a new version; more is set along with it.
+func editUpdate(ch store.AlertChange, now time.Time, more ...bson.E) bson.D {
 	set := bson.D{
 		{Key: "title", Value: ch.Title}, {Key: "body", Value: ch.Body}, {Key: "severity", Value: ch.Severity},
-		{Key: "areas", Value: ch.Areas}, {Key: "expires", Value: ch.Expires}, {Key: "updated", Value: s.now()},
+		{Key: "areas", Value: ch.Areas}, {Key: "expires", Value: ch.Expires}, {Key: "updated", Value: now},
 	}
+	set = append(set, more...)
 	unset := bson.D{}
 	for _, f := range []struct {
 		key   string
@@ -92,9 +103,7 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch 
 	if len(unset) > 0 {
 		update = append(update, bson.E{Key: "$unset", Value: unset})
 	}
-	return s.changeAlert(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: "version", Value: fromVersion}, {Key: "status", Value: report.AlertPublished}},
-		update)
+	return update
 }
 
 // RetractAlert withdraws a published alert as a new version, which the dispatcher pushes as a

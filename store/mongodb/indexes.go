@@ -40,6 +40,8 @@ var indexes = []index{
 	// Linking: the open reports naming an identifier, newest day first (multikey). Status
 	// leads so that years of decided reports naming the same phone are never walked.
 	{store.ColReports, bson.D{{Key: "status", Value: 1}, {Key: "identifier_hmacs", Value: 1}, {Key: "submitted_day", Value: -1}, {Key: "_id", Value: 1}}, false},
+	// Decisions whose audit entry a process that died left unwritten (settleFinishes).
+	{store.ColReports, asc(finishField + ".at"), false},
 
 	// Alerts: the public listing (newest first, with its cursor), counts of what is live,
 	// the moderators' lists, /check and the statistics.
@@ -50,6 +52,8 @@ var indexes = []index{
 	{store.ColAlerts, asc("published"), false},
 	// Retractions left half-done by a process that died (settleRetractions).
 	{store.ColAlerts, asc("retracting.at"), false},
+	// Edits and extensions left half-done the same way (settleFinishes).
+	{store.ColAlerts, asc(finishField + ".at"), false},
 
 	// Subscriptions: one record per endpoint, and the fan-out walk in _id order within the
 	// alert's kind (kinds and areas are both arrays, which MongoDB cannot index together).

@@ -392,6 +392,14 @@ func workload(t *testing.T, s *Store) {
 		t.Fatalf("abandoned decision settled as %+v, %v", r, err)
 	}
 	must2(s.Delivery(ctx, "a9.1"))
+	// Audited decisions: one in full, its retry, and one left unlogged by a crash that the
+	// reporter's withdrawal logs.
+	must(s.CreateReport(ctx, &report.Report{ID: "r6", ReceiptHash: "rhr6", Kind: report.BadDate, Status: report.StatusPending, SubmittedDay: day}))
+	for range 2 {
+		must(s.DecideReportAudited(ctx, "r6", "bob", store.Decision{Status: report.StatusNeedsInfo, Note: "when?"}, entry("e-ask")))
+	}
+	must2(s.c(store.ColReports).UpdateOne(ctx, byID("r6"), bson.D{{Key: "$set", Value: bson.D{{Key: finishField, Value: finishMark{Audit: entry("e-ask2"), At: now}}}}}))
+	must2(s.DeleteReportByReceipt(ctx, "rhr6"))
 	must2(s.DeleteReportByReceipt(ctx, "rhr5"))
 	must2(s.PurgeDecidedReports(ctx, now.Add(time.Hour)))
 	must2(s.ReportCountsByDay(ctx, day.AddDate(0, 0, -7)))
@@ -414,6 +422,14 @@ func workload(t *testing.T, s *Store) {
 	if _, err := s.RetractPublishedAlert(ctx, "a3", entry("e-other")); !errors.Is(err, store.ErrConflict) {
 		t.Fatalf("second retraction: %v", err)
 	}
+	must(s.CreateAlert(ctx, newAlert("a4")))
+	edit := store.AlertChange{Title: "t4", Body: "b4", Severity: report.SeverityWarning, Areas: []string{"ward-1"}, Expires: now.Add(time.Hour)}
+	must2(s.EditPublishedAlert(ctx, "a4", 1, edit, true, entry("e-edit")))
+	must2(s.EditPublishedAlert(ctx, "a4", 1, edit, true, entry("e-edit"))) // a retry
+	if _, err := s.EditPublishedAlert(ctx, "a4", 1, edit, true, entry("e-edit-stale")); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("stale edit: %v", err)
+	}
+	must2(s.ExtendPublishedAlert(ctx, "a4", now.Add(3*time.Hour), entry("e-extend")))
 	for _, list := range []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted} {
 		must2(s.ModerationAlerts(ctx, list, "", 0, 10))
 		must2(s.ModerationAlerts(ctx, list, report.DrugAlert, 10, 10))

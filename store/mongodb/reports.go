@@ -85,6 +85,20 @@ func (s *Store) AddFollowup(ctx context.Context, receiptHash string, f report.Fo
 // DeleteReportByReceipt withdraws a report: the raw document is deleted at once. A published
 // alert made from it is a separate document and stays.
 func (s *Store) DeleteReportByReceipt(ctx context.Context, receiptHash string) (*report.Report, error) {
+	// A decision whose audit entry is still to be written (DecideReportAudited) is finished
+	// first: the mark that holds the entry goes with the report.
+	marked, err := findOne[struct {
+		ID   string      `bson:"_id"`
+		Mark *finishMark `bson:"finishing"`
+	}](ctx, s.c(store.ColReports), byReceipt(receiptHash), options.FindOne().SetProjection(bson.D{{Key: finishField, Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	if marked.Mark != nil {
+		if err := s.finishReport(ctx, marked.ID, marked.Mark); err != nil {
+			return nil, err
+		}
+	}
 	var r report.Report
 	if err := s.c(store.ColReports).FindOneAndDelete(ctx, byReceipt(receiptHash)).Decode(&r); err != nil {
 		return nil, wrap(err)
@@ -220,8 +234,8 @@ func (s *Store) DecideReport(ctx context.Context, id, moderator string, d store.
 // decideUpdate writes a decision and ends the claim, any decision in progress and the mark of
 // an answered question. A question sets decided_at too, so that an unanswered one is purged
 // after the retention period like any decision; the answer unsets it (AddFollowup).
-func decideUpdate(d store.Decision, now time.Time) bson.D {
-	set := bson.D{{Key: "status", Value: d.Status}, {Key: "decided_at", Value: now}}
+func decideUpdate(d store.Decision, now time.Time, more ...bson.E) bson.D {
+	set := append(bson.D{{Key: "status", Value: d.Status}, {Key: "decided_at", Value: now}}, more...)
 	if d.Note != "" {
 		set = append(set, bson.E{Key: "note", Value: d.Note})
 	}

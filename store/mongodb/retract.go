@@ -105,7 +105,8 @@ func (s *Store) finishRetraction(ctx context.Context, id string, version int, en
 const settleInterval = time.Minute
 
 // settleRetractions finishes the retractions whose writer stopped after the commit point: those
-// marked more than markLease ago. Delivery claims call it, at most once per settleInterval per
+// marked more than markLease ago, and the edits, extensions and decisions left the same way
+// (settleFinishes). Delivery claims call it, at most once per settleInterval per
 // store, so that while any dispatcher runs no retraction stays unpushed; the query finds nothing
 // almost always, through its index.
 func (s *Store) settleRetractions(ctx context.Context) error {
@@ -116,6 +117,9 @@ func (s *Store) settleRetractions(ctx context.Context) error {
 	}
 	if !s.settled.CompareAndSwap(last, now.UnixMilli()) {
 		return nil // another goroutine is at it
+	}
+	if err := s.settleFinishes(ctx, now); err != nil {
+		return err
 	}
 	marked, err := findAll[markedAlert](ctx, s.c(store.ColAlerts), "find unfinished retractions",
 		bson.D{{Key: retractField + ".at", Value: bson.D{{Key: "$lt", Value: now.Add(-markLease)}}}},

@@ -205,31 +205,48 @@ func (s *Store) CountPublishedAlerts(ctx context.Context) (int64, error) {
 func (s *Store) changeAlert(ctx context.Context, id string, more func(c conn) error, query string, args ...any) (*report.Alert, error) {
 	var a *report.Alert
 	err := s.write(ctx, func(c conn) error {
-		n, err := c.execN(ctx, query, args...)
-		if err != nil {
-			return wrapf("change alert", err)
-		}
-		if n == 0 {
-			if _, err := c.alert(ctx, id); err != nil {
-				return err
-			}
-			return store.ErrConflict
-		}
-		if more != nil {
-			if err := more(c); err != nil {
-				return err
-			}
-		}
-		a, err = c.alert(ctx, id)
+		var err error
+		a, err = c.changeAlert(ctx, id, more, query, args...)
 		return err
 	})
 	return a, err
+}
+
+// changeAlert is Store.changeAlert within the caller's transaction.
+func (c conn) changeAlert(ctx context.Context, id string, more func(c conn) error, query string, args ...any) (*report.Alert, error) {
+	n, err := c.execN(ctx, query, args...)
+	if err != nil {
+		return nil, wrapf("change alert", err)
+	}
+	if n == 0 {
+		if _, err := c.alert(ctx, id); err != nil {
+			return nil, err
+		}
+		return nil, store.ErrConflict
+	}
+	if more != nil {
+		if err := more(c); err != nil {
+			return nil, err
+		}
+	}
+	return c.alert(ctx, id)
 }
 
 // UpdateAlert applies an edit as a new version, if the alert is still published and still at
 // fromVersion: an edit made on a stale page must not silently undo someone else's. The change
 // replaces the public content whole, details and texts included.
 func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
+	var a *report.Alert
+	err := s.write(ctx, func(c conn) error {
+		var err error
+		a, err = c.updateAlert(ctx, s.now(), id, fromVersion, ch)
+		return err
+	})
+	return a, err
+}
+
+// updateAlert is UpdateAlert within the caller's transaction.
+func (c conn) updateAlert(ctx context.Context, now time.Time, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
 	areas, err := encodeAreas(ch.Areas)
 	if err != nil {
 		return nil, err
@@ -242,14 +259,14 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch 
 	if err != nil {
 		return nil, err
 	}
-	return s.changeAlert(ctx, id, func(c conn) error {
+	return c.changeAlert(ctx, id, func(c conn) error {
 		if _, err := c.exec(ctx, `DELETE FROM alert_areas WHERE alert_id = ?`, id); err != nil {
 			return wrapf("change alert areas", err)
 		}
 		return c.addAreas(ctx, id, ch.Areas)
 	}, `UPDATE alerts SET title = ?, body = ?, severity = ?, areas = ?, expires = ?, details = ?, texts = ?, updated = ?,
 		version = version + 1 WHERE status = 'published' AND version = ? AND id = ?`,
-		ch.Title, ch.Body, string(ch.Severity), areas, ms(ch.Expires), details, texts, ms(s.now()), fromVersion, id)
+		ch.Title, ch.Body, string(ch.Severity), areas, ms(ch.Expires), details, texts, ms(now), fromVersion, id)
 }
 
 // RetractAlert withdraws a published alert as a new version, which the dispatcher pushes as a
@@ -262,8 +279,10 @@ func (s *Store) RetractAlert(ctx context.Context, id string) (*report.Alert, err
 // ExtendAlert moves a published alert's expiry. It is not a new version: nothing a subscriber
 // reads changes, so nothing is pushed.
 func (s *Store) ExtendAlert(ctx context.Context, id string, expires time.Time) (*report.Alert, error) {
-	return s.changeAlert(ctx, id, nil, `UPDATE alerts SET expires = ? WHERE status = 'published' AND id = ?`, ms(expires), id)
+	return s.changeAlert(ctx, id, nil, extendQuery, ms(expires), id)
 }
+
+const extendQuery = `UPDATE alerts SET expires = ? WHERE status = 'published' AND id = ?`
 
 // MergeIntoAlert counts one more report in a published alert and adds areas to it.
 func (s *Store) MergeIntoAlert(ctx context.Context, id string, addAreas []string) (*report.Alert, error) {

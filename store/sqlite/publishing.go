@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"time"
 
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -91,6 +92,71 @@ func (s *Store) RetractPublishedAlert(ctx context.Context, id string, entry stor
 		return nil, err
 	}
 	return a, nil
+}
+
+// EditPublishedAlert applies ch as a new version of a published alert still at fromVersion,
+// queues the new version's push when repush is set and appends entry to the audit log, in one
+// transaction. A call whose entry is logged already committed before (its reply was lost): it
+// changes nothing more and returns the alert as it is.
+func (s *Store) EditPublishedAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange, repush bool, entry store.AuditEntry) (*report.Alert, error) {
+	now := s.now()
+	var a *report.Alert
+	err := s.write(ctx, func(c conn) error {
+		var err error
+		if c.hasAudit(ctx, entry) {
+			a, err = c.alert(ctx, id)
+			return err
+		}
+		if a, err = c.updateAlert(ctx, now, id, fromVersion, ch); err != nil {
+			return err
+		}
+		if repush {
+			if err := c.enqueue(ctx, now, id, a.Version, false); err != nil {
+				return err
+			}
+		}
+		return c.appendAudit(ctx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// ExtendPublishedAlert moves a published alert's expiry and appends entry to the audit log, in
+// one transaction; a call whose entry is logged already changes nothing more.
+func (s *Store) ExtendPublishedAlert(ctx context.Context, id string, expires time.Time, entry store.AuditEntry) (*report.Alert, error) {
+	var a *report.Alert
+	err := s.write(ctx, func(c conn) error {
+		var err error
+		if c.hasAudit(ctx, entry) {
+			a, err = c.alert(ctx, id)
+			return err
+		}
+		if a, err = c.changeAlert(ctx, id, nil, extendQuery, ms(expires), id); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, entry)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// DecideReportAudited records a decision and appends entry to the audit log, in one
+// transaction; a call whose entry is logged already changes nothing more.
+func (s *Store) DecideReportAudited(ctx context.Context, id, moderator string, d store.Decision, entry store.AuditEntry) error {
+	now := s.now()
+	return s.write(ctx, func(c conn) error {
+		if c.hasAudit(ctx, entry) {
+			return nil
+		}
+		if err := c.decide(ctx, now, id, moderator, d); err != nil {
+			return err
+		}
+		return c.appendAudit(ctx, entry)
+	})
 }
 
 // hasAudit reports whether entry is in the log already, under its id and for its target.

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
 	"time"
 
@@ -15,6 +16,11 @@ var publishingCases = []testCase{
 	{"Publishing/Merge", testMerge},
 	{"Publishing/MergeConflict", testMergeConflict},
 	{"Publishing/RetractPublished", testRetractPublished},
+	{"Publishing/EditPublished", testEditPublished},
+	{"Publishing/EditPublishedConflict", testEditPublishedConflict},
+	{"Publishing/ExtendPublished", testExtendPublished},
+	{"Publishing/DecideAudited", testDecideAudited},
+	{"Publishing/DecideAuditedConflict", testDecideAuditedConflict},
 }
 
 // newAlert returns a published version-1 alert of kind for areas, published now and expiring
@@ -295,5 +301,212 @@ func testRetractPublished(e *env) {
 	// The job is there for a dispatcher to take.
 	if job := must(e.s.ClaimDelivery(e.ctx, "d1", time.Minute)); job.ID != a.ID+".2" || !job.Retraction {
 		e.t.Fatalf("claimed job %+v", job)
+	}
+}
+
+// editChange is a complete edit of a: new title, severity, areas and expiry, details and texts
+// kept.
+func (e *env) editChange(a *report.Alert) store.AlertChange {
+	return store.AlertChange{Title: "Edited title", Body: "Edited body", Severity: report.SeverityDanger,
+		Areas: []string{"ward-2", "ward-3"}, Expires: e.now().Add(48 * time.Hour), Details: a.Details, Texts: a.Texts}
+}
+
+// edited is a after ch was applied as its next version at the current time.
+func (e *env) edited(a *report.Alert, ch store.AlertChange) *report.Alert {
+	want := *a
+	want.Title, want.Body, want.Severity, want.Areas, want.Expires = ch.Title, ch.Body, ch.Severity, ch.Areas, ch.Expires
+	want.Version, want.Updated = a.Version+1, e.now()
+	return &want
+}
+
+// testEditPublished checks that an edit, the push of the new version when asked for and the
+// audit entry are written as one, and that a retried call finishes rather than fails or
+// pushes twice.
+func testEditPublished(e *env) {
+	a := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
+	e.clock.Advance(time.Minute)
+
+	// Without a new push: a new version and its record, no job.
+	ch := e.editChange(a)
+	quiet := e.auditEntry("ana", "alert_edit", a.ID)
+	v2 := e.edited(a, ch)
+	e.same(must(e.s.EditPublishedAlert(e.ctx, a.ID, 1, ch, false, quiet)), v2, "the edited alert as returned")
+	e.same(must(e.s.Alert(e.ctx, a.ID)), v2, "the edited alert as stored")
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, a.ID)); len(ds) != 0 {
+		e.t.Fatalf("an edit without a new push queued %+v", ds)
+	}
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{quiet}, "audit log after a quiet edit")
+	if list := must(e.s.PublishedAlerts(e.ctx, store.AlertFilter{Area: "ward-3"})); len(list) != 1 || list[0].Title != "Edited title" {
+		e.t.Fatalf("the public list in the new area = %+v", list)
+	}
+
+	// With a new push: the job of version 3 is there for a dispatcher to take.
+	e.clock.Advance(time.Minute)
+	ch2 := ch
+	ch2.Title = "Edited again"
+	loud := e.auditEntry("ben", "alert_edit", a.ID)
+	v3 := e.edited(v2, ch2)
+	e.same(must(e.s.EditPublishedAlert(e.ctx, a.ID, 2, ch2, true, loud)), v3, "the alert edited with a new push")
+	d := must(e.s.Delivery(e.ctx, a.ID+".3"))
+	if d.AlertVersion != 3 || d.Retraction || d.State != store.DeliveryQueued {
+		e.t.Fatalf("the new version's job %+v", d)
+	}
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{loud, quiet}, "audit log after the pushed edit")
+
+	// The same call again (its reply was lost) answers as the first did and adds nothing.
+	e.same(must(e.s.EditPublishedAlert(e.ctx, a.ID, 2, ch2, true, loud)), v3, "the pushed edit repeated")
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, a.ID)); len(ds) != 1 {
+		e.t.Fatalf("jobs after a repeated edit: %+v", ds)
+	}
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 2 {
+		e.t.Fatalf("a repeated edit was logged again: %+v", log)
+	}
+	if job := must(e.s.ClaimDelivery(e.ctx, "d1", time.Minute)); job.ID != a.ID+".3" || job.Retraction {
+		e.t.Fatalf("claimed job %+v", job)
+	}
+}
+
+// testEditPublishedConflict checks that a refused edit changes, queues and logs nothing.
+func testEditPublishedConflict(e *env) {
+	a := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
+	ch := e.editChange(a)
+	_, err := e.s.EditPublishedAlert(e.ctx, a.ID, 2, ch, true, e.auditEntry("ana", "alert_edit", a.ID))
+	e.wantErr(err, store.ErrConflict, "an edit from a stale version")
+	e.same(must(e.s.Alert(e.ctx, a.ID)), a, "the alert after a stale edit")
+
+	retracted := e.addAlert(report.BadDate, []string{"ward-1"}, 24*time.Hour)
+	before := must(e.s.RetractAlert(e.ctx, retracted.ID))
+	_, err = e.s.EditPublishedAlert(e.ctx, retracted.ID, before.Version, ch, true, e.auditEntry("ana", "alert_edit", retracted.ID))
+	e.wantErr(err, store.ErrConflict, "an edit of a retracted alert")
+	e.same(must(e.s.Alert(e.ctx, retracted.ID)), before, "the retracted alert after a refused edit")
+
+	_, err = e.s.EditPublishedAlert(e.ctx, "missing", 1, ch, true, e.auditEntry("ana", "alert_edit", "missing"))
+	e.wantErr(err, store.ErrNotFound, "an edit of a missing alert")
+
+	for _, id := range []string{a.ID, retracted.ID, "missing"} {
+		if ds := must(e.s.DeliveriesForAlert(e.ctx, id)); len(ds) != 0 {
+			e.t.Fatalf("a refused edit of %s queued %+v", id, ds)
+		}
+	}
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 0 {
+		e.t.Fatalf("refused edits were logged: %+v", log)
+	}
+
+	// Two moderators editing the same version: one wins, one push, one entry.
+	errs := make([]error, 2)
+	parallel(2, func(j int) {
+		_, errs[j] = e.s.EditPublishedAlert(e.ctx, a.ID, 1, ch, true, e.auditEntry([]string{"ana", "ben"}[j], "alert_edit", a.ID))
+	})
+	if (errs[0] == nil) == (errs[1] == nil) || !errorsIsAny(errors.Join(errs[0], errs[1]), store.ErrConflict) {
+		e.t.Fatalf("two edits of one version: %v", errs)
+	}
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, a.ID)); len(ds) != 1 || ds[0].AlertVersion != 2 {
+		e.t.Fatalf("jobs after two raced edits: %+v", ds)
+	}
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 1 {
+		e.t.Fatalf("audit after two raced edits: %+v", log)
+	}
+}
+
+// testExtendPublished checks that an extension and its audit entry are written as one, that it
+// is no new version and pushes nothing, and that a repeated call logs once.
+func testExtendPublished(e *env) {
+	a := e.addAlert(report.BadDate, []string{"ward-1"}, time.Hour)
+	e.clock.Advance(time.Minute)
+	until := e.now().Add(72 * time.Hour)
+	entry := e.auditEntry("ana", "alert_extend", a.ID)
+	want := *a
+	want.Expires = until
+	for range 2 { // the second call is a retry of the first
+		e.same(must(e.s.ExtendPublishedAlert(e.ctx, a.ID, until, entry)), &want, "the extended alert as returned")
+	}
+	e.same(must(e.s.Alert(e.ctx, a.ID)), &want, "the extended alert as stored")
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{entry}, "audit log after the extension")
+	if ds := must(e.s.DeliveriesForAlert(e.ctx, a.ID)); len(ds) != 0 {
+		e.t.Fatalf("an extension queued %+v", ds)
+	}
+	// Still public after its old expiry.
+	e.clock.Advance(2 * time.Hour)
+	if list := must(e.s.PublishedAlerts(e.ctx, store.AlertFilter{})); len(list) != 1 || list[0].ID != a.ID {
+		e.t.Fatalf("public alerts after the old expiry = %v", alertIDs(list))
+	}
+
+	retracted := must(e.s.RetractAlert(e.ctx, a.ID))
+	_, err := e.s.ExtendPublishedAlert(e.ctx, a.ID, until.Add(time.Hour), e.auditEntry("ben", "alert_extend", a.ID))
+	e.wantErr(err, store.ErrConflict, "an extension of a retracted alert")
+	e.same(must(e.s.Alert(e.ctx, a.ID)), retracted, "the retracted alert after a refused extension")
+	_, err = e.s.ExtendPublishedAlert(e.ctx, "missing", until, e.auditEntry("ben", "alert_extend", "missing"))
+	e.wantErr(err, store.ErrNotFound, "an extension of a missing alert")
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 1 {
+		e.t.Fatalf("refused extensions were logged: %+v", log)
+	}
+}
+
+// testDecideAudited follows a report through a question, the reporter's answer and a rejection:
+// each decision is on the report and in the log together, once however often it is sent.
+func testDecideAudited(e *env) {
+	r := e.addReport("r", report.Day(e.now()))
+	e.clock.Advance(time.Minute)
+	ask := e.auditEntry("ana", "ask", r.ID)
+	for range 2 { // the second call is a retry of the first
+		e.ok(e.s.DecideReportAudited(e.ctx, r.ID, "ana", store.Decision{Status: report.StatusNeedsInfo, Note: "when?"}, ask), "ask")
+	}
+	got := must(e.s.Report(e.ctx, r.ID))
+	if got.Status != report.StatusNeedsInfo || got.Note != "when?" || !got.DecidedAt.Equal(e.now()) {
+		e.t.Fatalf("asked report: %s %q %v", got.Status, got.Note, got.DecidedAt)
+	}
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{ask}, "audit log after the question")
+
+	e.ok(e.s.AddFollowup(e.ctx, r.ReceiptHash, report.Followup{Day: report.Day(e.now()), Text: "last night"}, nil), "answer")
+	e.clock.Advance(time.Minute)
+	reject := e.auditEntry("ben", "reject", r.ID)
+	e.ok(e.s.DecideReportAudited(e.ctx, r.ID, "ben", store.Decision{Status: report.StatusRejected, Note: "no"}, reject), "reject")
+	if got := must(e.s.Report(e.ctx, r.ID)); got.Status != report.StatusRejected || got.Note != "no" || got.Answered {
+		e.t.Fatalf("rejected report: %s %q answered %v", got.Status, got.Note, got.Answered)
+	}
+	e.same(must(e.s.AuditLog(e.ctx, store.AuditFilter{})), []store.AuditEntry{reject, ask}, "audit log after the rejection")
+	if n := must(e.s.CountReports(e.ctx, report.StatusPending)); n != 0 {
+		e.t.Fatalf("%d reports still pending", n)
+	}
+}
+
+// testDecideAuditedConflict checks that a refused decision changes and logs nothing.
+func testDecideAuditedConflict(e *env) {
+	day := report.Day(e.now())
+	reject := func(id, moderator string) error {
+		return e.s.DecideReportAudited(e.ctx, id, moderator, store.Decision{Status: report.StatusRejected, Note: "no"},
+			e.auditEntry(moderator, "reject", id))
+	}
+	e.addReport("held", day)
+	if _, held, err := e.s.ClaimReport(e.ctx, "held", "ana", 5*time.Minute); err != nil || !held {
+		e.t.Fatalf("claim: %v %v", held, err)
+	}
+	e.wantErr(reject("held", "ben"), store.ErrConflict, "a rejection of a report another moderator holds")
+	if r := must(e.s.Report(e.ctx, "held")); r.Status != report.StatusPending || r.ClaimedBy != "ana" {
+		e.t.Fatalf("a refused rejection changed the report: %s, claimed by %q", r.Status, r.ClaimedBy)
+	}
+	e.addReport("decided", day)
+	e.ok(e.s.DecideReport(e.ctx, "decided", "ana", store.Decision{Status: report.StatusRejected, Note: "first"}), "reject")
+	e.wantErr(reject("decided", "ben"), store.ErrConflict, "a rejection of a decided report")
+	if r := must(e.s.Report(e.ctx, "decided")); r.Note != "first" {
+		e.t.Fatalf("a refused rejection changed the note to %q", r.Note)
+	}
+	w := e.addReport("withdrawn", day)
+	_, err := e.s.DeleteReportByReceipt(e.ctx, w.ReceiptHash)
+	e.ok(err, "withdraw")
+	e.wantErr(reject("withdrawn", "ana"), store.ErrNotFound, "a rejection of a withdrawn report")
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 0 {
+		e.t.Fatalf("refused decisions were logged: %+v", log)
+	}
+
+	// Two moderators rejecting at once: one decision, one entry.
+	e.addReport("raced", day)
+	errs := make([]error, 2)
+	parallel(2, func(j int) { errs[j] = reject("raced", []string{"ana", "ben"}[j]) })
+	if (errs[0] == nil) == (errs[1] == nil) || !errorsIsAny(errors.Join(errs[0], errs[1]), store.ErrConflict) {
+		e.t.Fatalf("two raced rejections: %v", errs)
+	}
+	if log := must(e.s.AuditLog(e.ctx, store.AuditFilter{})); len(log) != 1 {
+		e.t.Fatalf("audit after two raced rejections: %+v", log)
 	}
 }
