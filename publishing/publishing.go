@@ -7,7 +7,6 @@ package publishing
 
 import (
 	"errors"
-	"log/slog"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -60,7 +59,6 @@ type Service struct {
 	// Waker, if set, is woken after every call that created a delivery job.
 	Waker Waker
 	Now   func() time.Time
-	Log   *slog.Logger
 }
 
 func (s *Service) now() time.Time {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -38,7 +37,6 @@ func newEnv(t *testing.T) *env {
 	w := &waker{}
 	return &env{t: t, ctx: context.Background(), store: s, woken: w, pub: &publishing.Service{
 		Store: s, Areas: report.DefaultAreas(), IdentifierKey: []byte("identifier-key"), Waker: w, Now: now,
-		Log: testkit.DiscardLogger(),
 	}}
 }
 

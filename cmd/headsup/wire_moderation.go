@@ -27,7 +27,6 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		IdentifierKey: identifierKey,
 		PhoneRegion:   a.cfg.PhoneRegion,
 		Now:           a.now,
-		Log:           a.log,
 		// Without it an approval's push would wait for the dispatcher's next poll.
 		Waker: a.push.dispatcher,
 	}
