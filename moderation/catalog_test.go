@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,10 +103,52 @@ func TestCatalog(t *testing.T) {
 	for m := time.January; m <= time.December; m++ {
 		built = append(built, "stats.month."+strconv.Itoa(int(m)))
 	}
+	for _, a := range AuditActions {
+		built = append(built, "audit.action."+a)
+	}
+	for _, w := range auditWords {
+		built = append(built, "audit.word."+w)
+	}
+	for f := range auditFields {
+		built = append(built, "audit.field."+f)
+	}
+	for _, r := range rejectReasons.values {
+		built = append(built, "audit.reason."+r)
+	}
 	for _, k := range built {
 		if !catalog.Has(k) {
 			t.Errorf("missing %s", k)
 		}
+	}
+}
+
+// TestAuditActionsComplete: every audit action some package defines is offered by the audit
+// page's filter (and so labelled, above). Actions are constants named Action… wherever an
+// entry is written.
+func TestAuditActionsComplete(t *testing.T) {
+	def := regexp.MustCompile(`\bAction[A-Z]\w*\s*=\s*"([^"]+)"`)
+	files, err := filepath.Glob("../*/*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range def.FindAllStringSubmatch(string(src), -1) {
+			found++
+			if !slices.Contains(AuditActions, m[1]) {
+				t.Errorf("%s defines the audit action %q, which AuditActions lacks", f, m[1])
+			}
+		}
+	}
+	if found < len(AuditActions) {
+		t.Errorf("found %d action definitions for %d actions: is the pattern broken?", found, len(AuditActions))
 	}
 }
 

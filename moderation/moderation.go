@@ -132,12 +132,13 @@ const (
 	ActionAccountReset    = "account_reset"
 	ActionPurge           = "purge"
 	ActionStaffEntered    = intake.ActionStaffEntered
+	ActionAsk             = publishing.ActionAsk
 )
 
 // AuditActions lists every action, in the order the audit page offers them.
 var AuditActions = []string{
 	ActionSignIn, ActionSignInFailed, ActionSignOut, ActionPasswordChanged, ActionTOTPEnrolled, ActionClaim,
-	ActionApprove, ActionReject, ActionMerge, ActionAlertEdit, ActionAlertRetract, ActionAlertExtend,
+	ActionApprove, ActionReject, ActionAsk, ActionMerge, ActionAlertEdit, ActionAlertRetract, ActionAlertExtend,
 	ActionAccountAdd, ActionAccountDisable, ActionAccountEnable, ActionAccountReset, ActionPurge,
 	ActionStaffEntered,
 }

@@ -393,10 +393,10 @@ func TestAdminPages(t *testing.T) {
 	}
 
 	w = h.do("GET", "/moderation/admin/audit?action=reject&actor=ad", nil, adm.cookie)
-	if w.Code != http.StatusOK || strings.Count(w.Body.String(), ">reject</td>") != 1 || strings.Contains(w.Body.String(), ">approve</td>") {
+	if w.Code != http.StatusOK || strings.Count(w.Body.String(), ">Rejected a report</td>") != 1 || strings.Contains(w.Body.String(), ">Approved a report</td>") {
 		t.Fatalf("filtered audit page: %d\n%s", w.Code, w.Body)
 	}
-	if w := h.do("GET", "/moderation/admin/audit?from=2026-03-11", nil, adm.cookie); strings.Contains(w.Body.String(), ">reject</td>") {
+	if w := h.do("GET", "/moderation/admin/audit?from=2026-03-11", nil, adm.cookie); strings.Contains(w.Body.String(), ">Rejected a report</td>") {
 		t.Fatal("date filter ignored")
 	}
 	if w := h.do("GET", "/moderation/admin/audit?from=yesterday", nil, adm.cookie); w.Code != http.StatusBadRequest {
