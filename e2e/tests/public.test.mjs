@@ -168,6 +168,44 @@ describe('public pages on small phones', () => {
     });
   }
 
+  // The sticky bar covers the page at every scroll position: on a phone it is one row in both
+  // languages (it was two, 80 px, with the name broken inside a word), and the menu's rows are
+  // no taller than a readable link needs. Measured on a touch phone, where no keyboard hint shows.
+  it('the header is one compact row in English and Spanish at 320 and 360 px', async () => {
+    const heights = [];
+    for (const width of WIDTHS) {
+      for (const lang of ['en', 'es']) {
+        const { page, done } = await newPage({ viewport: { width, height: 740 }, hasTouch: true, isMobile: true });
+        await page.goto(`${base}/?lang=${lang}`);
+        const m = await page.evaluate(() => {
+          const box = (el) => el.getBoundingClientRect();
+          const brand = document.querySelector('.brand');
+          const bar = [...document.querySelectorAll('header .bar > a')].map((a) => ({ top: box(a).top, bottom: box(a).bottom }));
+          return {
+            header: box(document.querySelector('header')).height,
+            nav: box(document.querySelector('nav.nav')).height,
+            brandCut: brand.scrollWidth > brand.clientWidth,
+            oneRow: bar.every((b) => b.top < bar[0].bottom && b.bottom > bar[0].top),
+            links: [...document.querySelectorAll('header a, nav.nav a')].map((a) => ({ text: a.textContent.trim(), h: box(a).height, size: parseFloat(getComputedStyle(a).fontSize) })),
+          };
+        });
+        const what = `${lang} at ${width} px`;
+        heights.push(`${what}: header ${m.header}, menu ${m.nav}`);
+        assert.ok(m.oneRow, `${what}: the name, language link and quick exit are not on one row`);
+        assert.ok(m.header <= 56, `${what}: the sticky header is ${m.header} px high`);
+        assert.ok(m.nav <= 72, `${what}: the menu is ${m.nav} px high`);
+        assert.ok(!m.brandCut, `${what}: the site name "Heads Up" is cut short`);
+        for (const l of m.links) {
+          assert.ok(l.h >= 24 && l.size >= 15, `${what}: "${l.text}" is ${l.h} px high in ${l.size} px type`);
+        }
+        await exitInReach(page, what);
+        if (width === 320 && lang === 'es') await screenshot(page, 'header-es-320');
+        await done();
+      }
+    }
+    console.log(`header heights (px): ${heights.join('; ')}`);
+  });
+
   it('with JavaScript, moving through the site and leaving by the quick exit leave no Back trail', async () => {
     const { page, done } = await newPage();
     await page.goto(base);
