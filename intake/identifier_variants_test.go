@@ -8,7 +8,6 @@ import (
 
 	"github.com/headsup/headsup/altcha"
 	"github.com/headsup/headsup/intake"
-	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
@@ -31,7 +30,7 @@ func TestCheckFindsIdentifierVariants(t *testing.T) {
 		Receipts:   intake.ReceiptKey("receipt-key-for-tests-0123456789abcdef"),
 		Unverified: ratelimit.New(ratelimit.Options{Rate: 100, Period: time.Hour, Burst: 100, Now: now}),
 	}
-	pub := &publishing.Service{Store: s, Areas: report.DefaultAreas(), IdentifierKey: key, Now: now, Log: testkit.DiscardLogger()}
+	pub := &publishing.Service{Store: s, Areas: report.DefaultAreas(), IdentifierKey: key, Now: now}
 
 	// Pasted with zero-width characters: intake removes them rather than refusing the report.
 	fields, err := json.Marshal(map[string]any{

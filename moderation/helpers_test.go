@@ -60,7 +60,7 @@ func newHarnessWith(t *testing.T, s store.Store, adjust func(*moderation.Deps)) 
 	}
 	key := []byte("identifier key for tests")
 	areas := report.DefaultAreas()
-	pub := &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now, Log: log}
+	pub := &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now}
 	deps := moderation.Deps{
 		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
 		Publishing: pub, Logger: log, Now: clk.Now, Hashing: cheap,

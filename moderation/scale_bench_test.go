@@ -215,7 +215,7 @@ func openScaleSite(tb testing.TB, dir string, history bool) *scaleSite {
 	key := []byte("identifier key for tests")
 	moderation.Register(e, moderation.Deps{
 		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
-		Publishing: &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now, Log: log},
+		Publishing: &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now},
 		Logger:     log, Now: clk.Now, Hashing: cheap,
 		Intake: &intake.Service{Store: s, Areas: areas, Receipts: intake.ReceiptKey("receipt key for the moderation tests"), Now: clk.Now},
 	})
