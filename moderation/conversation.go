@@ -1,13 +1,11 @@
 package moderation
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 )
 
@@ -113,14 +111,5 @@ func (s *server) requestInformation(c *gin.Context) {
 		return
 	}
 	err := s.publishing.Ask(c.Request.Context(), me(c).Name, r.ID, note)
-	switch {
-	case errors.Is(err, publishing.ErrConflict):
-		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
-	case errors.Is(err, publishing.ErrNotFound):
-		s.notFound(c)
-	case err != nil:
-		s.fail(c, err)
-	default:
-		c.Redirect(http.StatusSeeOther, "/moderation/queue?done=asked")
-	}
+	s.showDecided(c, err, "asked")
 }

@@ -338,6 +338,21 @@ func (s *server) showPublished(c *gin.Context, a *report.Alert, err error, done,
 	c.Redirect(http.StatusSeeOther, "/moderation/alerts/"+a.ID+"?done="+done)
 }
 
+// showDecided answers a decision that sends the report back to its reporter (a question or a
+// rejection): the queue saying done, or, when someone decided it meanwhile, a message saying so.
+func (s *server) showDecided(c *gin.Context, err error, done string) {
+	switch {
+	case errors.Is(err, publishing.ErrConflict):
+		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
+	case errors.Is(err, publishing.ErrNotFound):
+		s.notFound(c)
+	case err != nil:
+		s.fail(c, err)
+	default:
+		c.Redirect(http.StatusSeeOther, "/moderation/queue?done="+done)
+	}
+}
+
 func indexSet(values []string) map[int]bool {
 	out := map[int]bool{}
 	for _, v := range values {
@@ -364,16 +379,7 @@ func (s *server) rejectReport(c *gin.Context) {
 		return
 	}
 	err := s.publishing.Reject(c.Request.Context(), me(c).Name, r.ID, code, note)
-	switch {
-	case errors.Is(err, publishing.ErrConflict):
-		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
-	case errors.Is(err, publishing.ErrNotFound):
-		s.notFound(c)
-	case err != nil:
-		s.fail(c, err)
-	default:
-		c.Redirect(http.StatusSeeOther, "/moderation/queue?done=rejected")
-	}
+	s.showDecided(c, err, "rejected")
 }
 
 // mergeReport adds a report to an alert already published about the same thing, once the
