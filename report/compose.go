@@ -53,7 +53,7 @@ func DefaultSeverity(r *Report) Severity {
 }
 
 // CleanDetails checks details a form sent for an alert of kind k and returns them cleaned, in
-// DetailFields order: a field outside DetailFields(k) or a code that is not one of the field's
+// display order: a field outside detailFields[k] or a code that is not one of the field's
 // options is refused (ok false: the form was not one this server rendered); texts are made
 // plain, one line and at most detailTextMax runes. Parts left empty are dropped, and a field
 // sent twice is kept once.
@@ -85,11 +85,7 @@ func CleanDetails(k Kind, details []Detail) (out []Detail, ok bool) {
 				byField[d.Field] = Detail{Field: d.Field, Codes: codes}
 			}
 		default:
-			t := strings.Join(strings.Fields(PlainText(d.Text)), " ")
-			if r := []rune(t); len(r) > detailTextMax {
-				t = string(r[:detailTextMax-1]) + "…"
-			}
-			if t != "" {
+			if t := detailText(d.Text); t != "" {
 				byField[d.Field] = Detail{Field: d.Field, Text: t}
 			}
 		}
@@ -100,16 +96,6 @@ func CleanDetails(k Kind, details []Detail) (out []Detail, ok bool) {
 		}
 	}
 	return out, true
-}
-
-// DetailsText is the plain-text rendering of an alert's details in lang, one "label: value"
-// line each, for pushes, the feed and anything else that cannot show a list.
-func DetailsText(lang string, kind Kind, details []Detail) string {
-	var lines []string
-	for _, l := range DescribeDetails(lang, kind, details) {
-		lines = append(lines, l.Label+": "+l.Value)
-	}
-	return strings.Join(lines, "\n")
 }
 
 // MaskIdentifier is the hint a moderator sees of a checkable identifier whose value is not

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 )
@@ -37,7 +38,7 @@ func DescribeDetails(lang string, kind Kind, details []Detail) []DetailLine {
 			}
 			value = strings.Join(ls, ", ")
 		default:
-			value = strings.Join(strings.Fields(PlainText(d.Text)), " ")
+			value = detailText(d.Text)
 		}
 		if value != "" {
 			out = append(out, DetailLine{Field: d.Field, Label: FieldLabel(lang, d.Field), Value: value})
@@ -64,9 +65,6 @@ var optInFields = []string{"features"}
 // OptIn reports whether a detail field is offered unticked on the alert form.
 func OptIn(field string) bool { return slices.Contains(optInFields, field) }
 
-// DetailFields lists the fields an alert of kind k may carry as details, in display order.
-func DetailFields(k Kind) []string { return append([]string(nil), detailFields[k]...) }
-
 // DefaultDetails is what the alert form ticks by default: OfferedDetails without the opt-in
 // parts.
 func DefaultDetails(r *Report) []Detail {
@@ -83,7 +81,7 @@ func DefaultDetails(r *Report) []Detail {
 // form offers. Unknown answers ("don't know", "not tested") are left out; texts keep their
 // personal-details hints removed (RedactHints).
 func OfferedDetails(r *Report) []Detail {
-	values := fieldValues(r)
+	values := FieldValues(r)
 	var out []Detail
 	for _, name := range detailFields[r.Kind] {
 		f, _ := lookupField(r.Kind, name)
@@ -103,11 +101,7 @@ func OfferedDetails(r *Report) []Detail {
 			if len(v) == 0 {
 				continue
 			}
-			t := strings.Join(strings.Fields(PlainText(RedactHints(v[0]))), " ")
-			if r := []rune(t); len(r) > detailTextMax {
-				t = string(r[:detailTextMax-1]) + "…"
-			}
-			if t != "" {
+			if t := detailText(RedactHints(v[0])); t != "" {
 				out = append(out, Detail{Field: name, Text: t})
 			}
 		}
@@ -115,41 +109,47 @@ func OfferedDetails(r *Report) []Detail {
 	return out
 }
 
-// fieldValues lists the answers of r's structured fields by field name.
-func fieldValues(r *Report) map[string][]string {
-	one := func(s string) []string {
-		if s == "" {
-			return nil
-		}
-		return []string{s}
-	}
-	m := map[string][]string{}
+// FieldValues lists the answers of r's kind fields by schema name, a list field's items in
+// order and a single value as a list of one; unanswered fields are absent. It reads r through
+// its JSON form, whose names are the schema's, so a field added to the schema is listed here
+// without a second list to keep in step.
+func FieldValues(r *Report) map[string][]string {
+	var kindFields any
 	switch {
 	case r.BadDate != nil:
-		b := r.BadDate
-		m["harms"] = b.Harms
-		m["contact"] = one(b.Contact)
-		m["aggressor_name"] = one(b.AggressorName)
-		m["gender"] = one(b.Gender)
-		m["age_range"] = one(b.AgeRange)
-		m["height"] = one(b.Height)
-		m["build"] = one(b.Build)
-		m["hair"] = one(b.Hair)
-		m["features"] = one(b.Features)
-		m["vehicle_make"] = one(b.VehicleMake)
-		m["vehicle_model"] = one(b.VehicleModel)
-		m["vehicle_colour"] = one(b.VehicleColour)
+		kindFields = r.BadDate
 	case r.DrugAlert != nil:
-		d := r.DrugAlert
-		m["sold_as"] = one(d.SoldAs)
-		m["colour"] = one(d.Colour)
-		m["form"] = one(d.Form)
-		m["stamp"] = one(d.Stamp)
-		m["packaging"] = one(d.Packaging)
-		m["routes"] = d.Routes
-		m["effects"] = d.Effects
-		m["fentanyl_strip"] = one(d.FentanylStrip)
-		m["xylazine_strip"] = one(d.XylazineStrip)
+		kindFields = r.DrugAlert
+	default:
+		return nil
+	}
+	data, err := json.Marshal(kindFields)
+	if err != nil {
+		return nil
+	}
+	var raw map[string]json.RawMessage
+	if json.Unmarshal(data, &raw) != nil {
+		return nil
+	}
+	m := map[string][]string{}
+	for _, f := range Schema(r.Kind) {
+		var one string
+		var list []string
+		switch {
+		case json.Unmarshal(raw[f.Name], &one) == nil && one != "":
+			m[f.Name] = []string{one}
+		case json.Unmarshal(raw[f.Name], &list) == nil && len(list) > 0:
+			m[f.Name] = list
+		}
 	}
 	return m
+}
+
+// detailText is a text part as an alert shows it: plain, one line, at most detailTextMax runes.
+func detailText(s string) string {
+	t := strings.Join(strings.Fields(PlainText(s)), " ")
+	if r := []rune(t); len(r) > detailTextMax {
+		t = string(r[:detailTextMax-1]) + "…"
+	}
+	return t
 }
