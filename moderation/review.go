@@ -1,7 +1,6 @@
 package moderation
 
 import (
-	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
@@ -89,38 +88,12 @@ func segments(text string) ([]segment, int) {
 
 // rawFields lists every field of the report in form order with labels in lang, never codes.
 func (s *server) rawFields(lang string, r *report.Report) ([]rawField, int) {
-	var kindFields any
-	switch {
-	case r.BadDate != nil:
-		kindFields = r.BadDate
-	case r.DrugAlert != nil:
-		kindFields = r.DrugAlert
-	default:
-		return nil, 0
-	}
-	data, _ := json.Marshal(kindFields)
-	var values map[string]any
-	_ = json.Unmarshal(data, &values)
+	values := report.FieldValues(r)
 	hints := 0
 	var out []rawField
 	for _, f := range report.Schema(r.Kind) {
-		v, ok := values[f.Name]
-		if !ok || v == nil || v == "" {
-			continue
-		}
 		rf := rawField{Label: report.FieldLabel(lang, f.Name), Multline: f.Type == report.TypeTextarea}
-		var items []string
-		switch x := v.(type) {
-		case string:
-			items = []string{x}
-		case []any:
-			for _, it := range x {
-				if str, ok := it.(string); ok {
-					items = append(items, str)
-				}
-			}
-		}
-		for _, it := range items {
+		for _, it := range values[f.Name] {
 			switch f.Type {
 			case report.TypeEnum, report.TypeMulti:
 				rf.Values = append(rf.Values, []segment{{Text: report.OptionLabel(lang, f.Name, it)}})
