@@ -131,16 +131,7 @@ func (s *Store) finishAlert(ctx context.Context, id string, m *finishMark) error
 			return err
 		}
 	}
-	if err := s.AppendAudit(ctx, m.Audit); err != nil && !errors.Is(err, store.ErrExists) {
-		return err
-	}
-	_, err := s.c(store.ColAlerts).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: finishField + ".audit._id", Value: m.Audit.ID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: finishField, Value: ""}}}})
-	if err != nil {
-		return fmt.Errorf("finish alert change: %w", wrap(err))
-	}
-	return nil
+	return s.logAndUnmark(ctx, store.ColAlerts, finishField, id, m.Audit)
 }
 
 // DecideReportAudited records a decision that publishes nothing (a rejection or a question) and
@@ -205,14 +196,21 @@ func (s *Store) DecideReportAudited(ctx context.Context, id, moderator string, d
 
 // finishReport is steps 2 and 3 of DecideReportAudited for report id and its mark m.
 func (s *Store) finishReport(ctx context.Context, id string, m *finishMark) error {
-	if err := s.AppendAudit(ctx, m.Audit); err != nil && !errors.Is(err, store.ErrExists) {
+	return s.logAndUnmark(ctx, store.ColReports, finishField, id, m.Audit)
+}
+
+// logAndUnmark is the last two steps shared by retractions, edits, extensions and audited
+// decisions: append entry under its id (a duplicate means done), then remove the mark held in
+// field on document id of col, only if it is still entry's, so a newer action's mark stays.
+func (s *Store) logAndUnmark(ctx context.Context, col, field, id string, entry store.AuditEntry) error {
+	if err := s.AppendAudit(ctx, entry); err != nil && !errors.Is(err, store.ErrExists) {
 		return err
 	}
-	_, err := s.c(store.ColReports).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: finishField + ".audit._id", Value: m.Audit.ID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: finishField, Value: ""}}}})
+	_, err := s.c(col).UpdateOne(ctx,
+		bson.D{{Key: "_id", Value: id}, {Key: field + ".audit._id", Value: entry.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}})
 	if err != nil {
-		return fmt.Errorf("finish decision: %w", wrap(err))
+		return fmt.Errorf("clear %s mark: %w", field, wrap(err))
 	}
 	return nil
 }

@@ -150,12 +150,10 @@ func (s *Store) markReport(ctx context.Context, id, moderator string, m *decisio
 		case r.Status == m.Status && r.AlertID == m.Alert:
 			// Decided into the same alert: by an earlier try of this very call if its audit
 			// entry is there, else by someone else's.
-			e, err := findOne[store.AuditEntry](ctx, s.c(store.ColAudit), byID(m.Audit.ID))
-			if err == nil && e.Actor == m.Audit.Actor && e.Target == m.Audit.Target {
-				return now, nil
-			}
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+			if done, err := s.logged(ctx, m.Audit); err != nil {
 				return time.Time{}, err
+			} else if done {
+				return now, nil
 			}
 			return time.Time{}, store.ErrConflict
 		case r.Status != report.StatusPending:

@@ -64,12 +64,10 @@ func (s *Store) RetractPublishedAlert(ctx context.Context, id string, entry stor
 		case cur.Mark != nil && cur.Mark.Audit.ID == entry.ID:
 			a = *cur // step 1 done, the rest maybe not
 		default:
-			e, err := findOne[store.AuditEntry](ctx, s.c(store.ColAudit), byID(entry.ID))
-			if err == nil && e.Actor == entry.Actor && e.Target == entry.Target {
-				return &cur.Alert, nil // done entirely by the earlier try
-			}
-			if err != nil && !errors.Is(err, store.ErrNotFound) {
+			if done, err := s.logged(ctx, entry); err != nil {
 				return nil, err
+			} else if done {
+				return &cur.Alert, nil // done entirely by the earlier try
 			}
 			return nil, store.ErrConflict
 		}
@@ -89,16 +87,7 @@ func (s *Store) finishRetraction(ctx context.Context, id string, version int, en
 	if err := s.EnqueueDelivery(ctx, id, version, true); err != nil {
 		return err
 	}
-	if err := s.AppendAudit(ctx, entry); err != nil && !errors.Is(err, store.ErrExists) {
-		return err
-	}
-	_, err := s.c(store.ColAlerts).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: retractField + ".audit._id", Value: entry.ID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: retractField, Value: ""}}}})
-	if err != nil {
-		return fmt.Errorf("finish retraction: %w", wrap(err))
-	}
-	return nil
+	return s.logAndUnmark(ctx, store.ColAlerts, retractField, id, entry)
 }
 
 // settleInterval is how often a replica looks for retractions left half-done.
