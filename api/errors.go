@@ -101,10 +101,8 @@ type rateLimitedDetail struct {
 	RetryAfter int    `json:"retry_after"`
 }
 
-// language picks en or es from ?lang= or Accept-Language.
+// language picks the answer's language from ?lang= or Accept-Language (web.Language).
 func language(c *gin.Context) string {
-	if l := c.Query("lang"); l != "" {
-		return report.MatchLanguage(l)
-	}
-	return report.MatchLanguage(c.GetHeader("Accept-Language"))
+	lang, _ := web.Language(c)
+	return lang
 }

@@ -140,3 +140,25 @@ func TestClientKeyGroupsIPv6ByPrefix(t *testing.T) {
 		t.Errorf("key behind an untrusted peer = %q, want the peer's address", got)
 	}
 }
+
+func TestLanguageIsQueryThenAcceptLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		query, accept, want string
+		explicit            bool
+	}{
+		{"", "es-MX,es;q=0.9", "es", false},
+		{"?lang=en", "es", "en", true},
+		{"?lang=es", "", "es", true},
+		{"?lang=%3Cscript%3E", "es", "en", true}, // unknown: the first language, never an error
+		{"", "", "en", false},
+	} {
+		c, _ := gin.CreateTestContext(httptest.NewRecorder())
+		c.Request = httptest.NewRequest(http.MethodGet, "/alerts"+tc.query, nil)
+		if tc.accept != "" {
+			c.Request.Header.Set("Accept-Language", tc.accept)
+		}
+		if lang, explicit := Language(c); lang != tc.want || explicit != tc.explicit {
+			t.Errorf("%q with Accept-Language %q: got %s, %v; want %s, %v", tc.query, tc.accept, lang, explicit, tc.want, tc.explicit)
+		}
+	}
+}

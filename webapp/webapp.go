@@ -26,6 +26,7 @@ import (
 	"github.com/headsup/headsup/resources"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/ui"
+	"github.com/headsup/headsup/web"
 )
 
 //go:embed templates/*.html
@@ -146,11 +147,7 @@ type page struct {
 
 func (s *Site) newPage(c *gin.Context, titleKey string) *page {
 	p := &page{site: s, Path: c.Request.URL.Path, Now: s.now(), Remember: c.Request.Method == http.MethodGet}
-	if l := c.Query("lang"); l != "" {
-		p.Lang, p.explicit = report.MatchLanguage(l), true
-	} else {
-		p.Lang = report.MatchLanguage(c.GetHeader("Accept-Language"))
-	}
+	p.Lang, p.explicit = web.Language(c)
 	if titleKey != "" {
 		p.Title = p.T(titleKey)
 	}
