@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 )
@@ -208,19 +209,13 @@ type mergeConfirmData struct {
 // that both are about the same incident or person.
 func (s *server) confirmMerge(c *gin.Context, r *report.Report, alertID string, addArea bool) {
 	ctx := c.Request.Context()
-	var a *report.Alert
-	if report.ValidID(alertID) {
-		found, err := s.store.Alert(ctx, alertID)
-		if err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.fail(c, err)
-			return
-		}
-		a = found
+	a, err := s.publishing.MergeTarget(ctx, r, alertID)
+	if errors.Is(err, publishing.ErrNotMergeable) {
+		s.notMergeable(c, r)
+		return
 	}
-	if a == nil || a.Status != report.AlertPublished || a.Kind != r.Kind {
-		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
-			d.Errors["alert"], d.Action = catalog.Text(pageLanguage(c), "error.alert"), "merge"
-		})
+	if err != nil {
+		s.fail(c, err)
 		return
 	}
 	l, err := s.linksOf(ctx, r)

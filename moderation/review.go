@@ -370,12 +370,18 @@ func (s *server) mergeReport(c *gin.Context) {
 	}
 	a, err := s.publishing.Merge(c.Request.Context(), me(c).Name, r, alertID, addArea)
 	if errors.Is(err, publishing.ErrNotMergeable) {
-		s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
-			d.Errors["alert"], d.Action = catalog.Text(pageLanguage(c), "error.alert"), "merge"
-		})
+		s.notMergeable(c, r)
 		return
 	}
 	// On a conflict, between the use case's look at the alert and the merge, the alert was
 	// retracted, or the report decided by someone else or withdrawn.
 	s.showPublished(c, a, err, "merged", "message.merge_lost.heading", "message.merge_lost.text")
+}
+
+// notMergeable shows r's page again with the merge form refused: the alert chosen is not a
+// published alert of the report's kind.
+func (s *server) notMergeable(c *gin.Context, r *report.Report) {
+	s.reportPage(c, http.StatusBadRequest, r, func(d *reportData) {
+		d.Errors["alert"], d.Action = catalog.Text(pageLanguage(c), "error.alert"), "merge"
+	})
 }

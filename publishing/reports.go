@@ -2,6 +2,7 @@ package publishing
 
 import (
 	"context"
+	"errors"
 
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
@@ -82,17 +83,9 @@ func (s *Service) Reject(ctx context.Context, moderator, reportID, reason, note 
 // alert that is not published or of another kind is ErrNotMergeable; retracted, decided or
 // withdrawn meanwhile is ErrConflict or ErrNotFound, and nothing changed.
 func (s *Service) Merge(ctx context.Context, moderator string, r *report.Report, alertID string, addArea bool) (*report.Alert, error) {
-	if !report.ValidID(alertID) {
-		return nil, ErrNotMergeable
-	}
-	a, err := s.Store.Alert(ctx, alertID)
-	switch {
-	case domainError(err) == ErrNotFound:
-		return nil, ErrNotMergeable
-	case err != nil:
+	a, err := s.MergeTarget(ctx, r, alertID)
+	if err != nil {
 		return nil, err
-	case a.Status != report.AlertPublished || a.Kind != r.Kind:
-		return nil, ErrNotMergeable
 	}
 	var addAreas []string
 	if area := r.Common().Area; addArea && report.KnownArea(s.Areas, area) {
@@ -104,4 +97,22 @@ func (s *Service) Merge(ctx context.Context, moderator string, r *report.Report,
 		return nil, domainError(err)
 	}
 	return merged, nil
+}
+
+// MergeTarget is alert alertID if r may be merged into it, a published alert of r's kind, for
+// the page that asks before a merge; any other id is ErrNotMergeable.
+func (s *Service) MergeTarget(ctx context.Context, r *report.Report, alertID string) (*report.Alert, error) {
+	if !report.ValidID(alertID) {
+		return nil, ErrNotMergeable
+	}
+	a, err := s.Store.Alert(ctx, alertID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return nil, ErrNotMergeable
+	case err != nil:
+		return nil, err
+	case a.Status != report.AlertPublished || a.Kind != r.Kind:
+		return nil, ErrNotMergeable
+	}
+	return a, nil
 }
