@@ -21,7 +21,7 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 		fs := newFlags(env, "moderator", false)
 		fs.Usage()
 		if len(args) == 0 {
-			return usagef("moderator needs a subcommand: add, list, disable or reset")
+			return usagef("moderator needs a subcommand: add, list, disable, enable or reset")
 		}
 		return nil
 	}
@@ -34,7 +34,7 @@ func runModerator(ctx context.Context, env *environment, args []string) error {
 		fs.StringVar(&role, "role", "moderator", "moderator, admin or outreach (files reports for others, sees no queue)")
 	case "list", "disable", "enable", "reset":
 	default:
-		return usagef("unknown moderator subcommand %q: use add, list, disable or reset", sub)
+		return usagef("unknown moderator subcommand %q: use add, list, disable, enable or reset", sub)
 	}
 	if helped, err := parseFlags(fs, args); helped || err != nil {
 		return err

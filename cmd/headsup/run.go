@@ -39,7 +39,7 @@ type environment struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the web server (the default command)", "headsup serve", runServe},
-		{"moderator", "manage moderator accounts: add, list, disable, enable, reset", "headsup moderator add --name NAME [--role moderator|admin|outreach] | list | disable NAME | enable NAME | reset NAME", runModerator},
+		{"moderator", "manage moderator accounts: add, list, disable, enable, reset", "headsup moderator add --name NAME [--role moderator|admin|outreach]\n       headsup moderator list\n       headsup moderator disable|enable|reset NAME", runModerator},
 		{"vapid", "print the public VAPID key browsers subscribe with", "headsup vapid", runVAPID},
 		{"purge", "delete raw report text past retention, and expired records, now", "headsup purge", runPurge},
 		{"export", "write alerts and settings as JSON lines to standard output, for backups and moves", "headsup export > backup.jsonl", runExport},
@@ -140,15 +140,16 @@ Commands:`)
 
 func printVars(w io.Writer) {
 	fmt.Fprintln(w, "\nConfiguration (environment variables; secrets may be given as NAME_FILE, a path to read):")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	// The name and default on one line, the meaning indented below: one long default (the push
+	// services) in a column would widen every row past any terminal.
 	for _, v := range config.Vars {
-		def := v.Default
-		if def == "" {
-			def = "(none)"
+		if v.Default == "" {
+			fmt.Fprintf(w, "  %s\n", v.Name)
+		} else {
+			fmt.Fprintf(w, "  %s (default %s)\n", v.Name, v.Default)
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", v.Name, def, v.Help)
+		fmt.Fprintf(w, "      %s\n", v.Help)
 	}
-	tw.Flush()
 }
 
 // loadConfig reads the configuration; a bad setting is a usage error (exit code 2).
