@@ -175,9 +175,6 @@ func (s *Service) resent(ctx context.Context, f *sentForm) (*Receipt, error) {
 // sentMeanwhile waits up to sameFormWait for the report of the same form and content, sent
 // by an earlier request that is still being stored, and returns its receipt, or nil.
 func (s *Service) sentMeanwhile(ctx context.Context, f *sentForm) *Receipt {
-	if f == nil {
-		return nil
-	}
 	deadline := time.Now().Add(sameFormWait)
 	for {
 		r, err := s.Store.ReportByReceipt(ctx, f.hash)

@@ -131,10 +131,11 @@ func (s *Service) create(ctx context.Context, r *report.Report) (Receipt, error)
 func (s *Service) createFrom(ctx context.Context, r *report.Report, form *sentForm) (Receipt, error) {
 	code := newReceipt()
 	if form != nil {
-		if sent, err := s.claim(ctx, form); err != nil || sent != nil {
-			if sent != nil {
-				return *sent, nil
-			}
+		sent, err := s.claim(ctx, form)
+		if sent != nil {
+			return *sent, nil
+		}
+		if err != nil {
 			return Receipt{}, err
 		}
 		code = form.code
@@ -150,8 +151,12 @@ func (s *Service) createFrom(ctx context.Context, r *report.Report, form *sentFo
 	// aggressor's reports and alerts link up without the values being searchable.
 	r.IdentifierHMACs = report.IdentifierHMACs(s.IdentifierKey, s.PhoneRegion, r)
 	if err := s.Store.CreateReport(ctx, r); err != nil {
-		if sent := s.sentMeanwhile(ctx, form); errors.Is(err, store.ErrExists) && sent != nil {
-			return *sent, nil
+		// Only a clash with a report of the same form is worth waiting for; any other failure
+		// answers at once.
+		if errors.Is(err, store.ErrExists) && form != nil {
+			if sent := s.sentMeanwhile(ctx, form); sent != nil {
+				return *sent, nil
+			}
 		}
 		return Receipt{}, err
 	}
