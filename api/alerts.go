@@ -53,13 +53,8 @@ type DetailView struct {
 	Value string   `json:"value"`
 }
 
-// NewAlertView converts an alert for public output, with its description labelled in lang
-// (the first site language when none is given).
-func NewAlertView(a *report.Alert, baseURL string, lang ...string) AlertView {
-	l := report.Languages[0]
-	if len(lang) > 0 {
-		l = lang[0]
-	}
+// NewAlertView converts an alert for public output, with its description labelled in lang.
+func NewAlertView(a *report.Alert, baseURL, lang string) AlertView {
 	v := AlertView{
 		ID: a.ID, Version: a.Version, Kind: a.Kind, Severity: a.Severity, Title: a.Title, Body: a.Body,
 		Areas: a.Areas, IncidentDay: a.IncidentDay.Format(time.DateOnly), TimeBand: a.TimeBand,
@@ -69,7 +64,7 @@ func NewAlertView(a *report.Alert, baseURL string, lang ...string) AlertView {
 	for _, d := range a.Details {
 		// One part at a time, so that each line keeps its codes; parts DescribeDetails skips
 		// (an unknown field, nothing left to show) are skipped here too.
-		for _, line := range report.DescribeDetails(l, a.Kind, []report.Detail{d}) {
+		for _, line := range report.DescribeDetails(lang, a.Kind, []report.Detail{d}) {
 			var codes []string
 			if len(d.Codes) > 0 {
 				codes = d.Codes
