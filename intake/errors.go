@@ -37,12 +37,3 @@ func (e *RateLimitedError) Seconds() int {
 	s := int((e.Retry + time.Second - 1) / time.Second)
 	return max(s, 1)
 }
-
-// RetryAfter reports whether err is a rate-limit refusal and how long to wait.
-func RetryAfter(err error) (time.Duration, bool) {
-	var le *RateLimitedError
-	if errors.As(err, &le) {
-		return le.Retry, true
-	}
-	return 0, false
-}

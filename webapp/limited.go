@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/headsup/headsup/intake"
 	"github.com/headsup/headsup/report"
 )
 
@@ -13,11 +14,10 @@ import (
 // the anti-spam check, e.g. JavaScript off, have one): 429 with Retry-After, and the form again
 // with everything the person typed, when to send it, and whom to contact if it cannot wait.
 // An error page would lose the report of someone who may not be able to come back.
-func (s *Site) renderLimitedForm(c *gin.Context, p *page, kind report.Kind, form url.Values, retry time.Duration) {
-	seconds := max(int((retry+time.Second-1)/time.Second), 1)
-	c.Header("Retry-After", itoa(seconds))
+func (s *Site) renderLimitedForm(c *gin.Context, p *page, kind report.Kind, form url.Values, le *intake.RateLimitedError) {
+	c.Header("Retry-After", itoa(le.Seconds()))
 	c.Header("Cache-Control", "no-store")
-	msg := p.T("report.error.limited", waitWords(p, retry)) + " " + s.limitedContact(p)
+	msg := p.T("report.error.limited", waitWords(p, le.Retry)) + " " + s.limitedContact(p)
 	s.renderReportForm(c, http.StatusTooManyRequests, p, kind, form, nil, msg)
 }
 

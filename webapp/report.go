@@ -252,13 +252,15 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		rec, err := s.deps.Intake.Submit(c.Request.Context(), web.ClientKey(c), intake.Submission{
 			Kind: string(kind), Fields: fields, Proof: form.Get("altcha"), FormToken: form.Get("form_token"),
 		})
-		var ve *report.ValidationError
-		if retry, limited := intake.RetryAfter(err); limited {
-			s.renderLimitedForm(c, p, kind, form, retry)
-			return
-		}
+		var (
+			ve *report.ValidationError
+			le *intake.RateLimitedError
+		)
 		switch {
 		case err == nil:
+		case errors.As(err, &le):
+			s.renderLimitedForm(c, p, kind, form, le)
+			return
 		case errors.As(err, &ve):
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, ve.Messages(p.Lang), "")
 			return
