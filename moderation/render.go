@@ -60,27 +60,24 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 		"day": fmtDay,
 		// date is the day in the zone of an instant (a publication, a sign-in).
 		"date": func(t time.Time) string { return zoned(t, loc, time.DateOnly) },
-		"when": func(t time.Time) string { return zoned(t, loc, "2006-01-02 15:04 MST") },
+		"when": func(t time.Time) string { return zoned(t, loc, minuteLayout) },
 		// until is an expiry, the end of a day in the zone: shown as the last minute of that day,
 		// so that an expiry picked as 02/26 reads 02/26 and not 02/27 00:00.
 		"until": func(t time.Time) string {
 			if t.IsZero() {
 				return "—"
 			}
-			return zoned(t.Add(-time.Minute), loc, "2006-01-02 15:04 MST")
+			return zoned(t.Add(-time.Minute), loc, minuteLayout)
 		},
-		"contains": func(list []string, v string) bool {
-			for _, x := range list {
-				if x == v {
-					return true
-				}
-			}
-			return false
-		},
+		"contains": slices.Contains[[]string],
 		"add": func(a, b int) int { return a + b },
 	}
 }
 
+// minuteLayout shows an instant to the minute with its zone's abbreviation.
+const minuteLayout = "2006-01-02 15:04 MST"
+
+// zoned formats t in loc, or a dash for no time.
 func zoned(t time.Time, loc *time.Location, layout string) string {
 	if t.IsZero() {
 		return "—"
