@@ -70,7 +70,7 @@ func templateFuncs(loc *time.Location) template.FuncMap {
 			return zoned(t.Add(-time.Minute), loc, minuteLayout)
 		},
 		"contains": slices.Contains[[]string],
-		"add": func(a, b int) int { return a + b },
+		"add":      func(a, b int) int { return a + b },
 	}
 }
 

@@ -48,7 +48,7 @@ func (s *Store) Delivery(ctx context.Context, id string) (*store.Delivery, error
 // run on, implements findAndModify as a read followed by a write), and leaves a record of who
 // worked the job when.
 func (s *Store) ClaimDelivery(ctx context.Context, owner string, lease time.Duration) (*store.Delivery, error) {
-	if err := s.settleRetractions(ctx); err != nil {
+	if err := s.settleMarks(ctx); err != nil {
 		return nil, err
 	}
 	now := s.now()

@@ -12,22 +12,26 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// finishField holds, on an alert or a report, what an edit, an extension or a decision has left
-// to do after its commit point (finishMark): the push of a new version, if any, and the audit
-// entry. The mark is written by the same single-document update as the change itself, so a
-// change never exists without it; like markField and retractField it is not part of the record
-// types and exists only so that whoever finds the rest undone can finish it.
+// finishField holds, on an alert or a report, what a retraction, an edit, an extension or a
+// decision has left to do after its commit point (finishMark): the push of a new version, if
+// any, and the audit entry. The mark is written by the same single-document update as the
+// change itself, so a change never exists without it; like markField it is not part of the
+// record types and exists only so that whoever finds the rest undone can finish it.
 const finishField = "finishing"
 
 // finishMark is what is left of an action past its commit point.
 type finishMark struct {
 	Audit store.AuditEntry `bson:"audit"`
 	// Push is the alert version whose push is to be queued; 0 for none.
-	Push int       `bson:"push,omitempty"`
-	At   time.Time `bson:"at"`
+	Push int `bson:"push,omitempty"`
+	// Retraction queues the push of a retraction, of the version the alert holds: a retracted
+	// alert never changes again, so it is the one the retraction wrote.
+	Retraction bool      `bson:"retraction,omitempty"`
+	At         time.Time `bson:"at"`
 }
 
-// finishingAlert is an alert with the mark of an unfinished edit or extension, if any.
+// finishingAlert is an alert with the mark of an unfinished retraction, edit or extension, if
+// any.
 type finishingAlert struct {
 	report.Alert `bson:",inline"`
 	Mark         *finishMark `bson:"finishing,omitempty"`
@@ -52,7 +56,7 @@ const maxFinishTries = 3
 // same call finishes it; so does the next edit or extension of the alert by anyone, which
 // finishes a mark it finds before writing its own (so one mark never overwrites another); and
 // otherwise the next delivery claim on any replica does, once the mark is markLease old
-// (settleRetractions). The push is delayed, never lost, and the entry is logged once.
+// (settleMarks). The push is delayed, never lost, and the entry is logged once.
 func (s *Store) EditPublishedAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange, repush bool, entry store.AuditEntry) (*report.Alert, error) {
 	now := s.now()
 	mark := finishMark{Audit: entry, At: now}
@@ -86,14 +90,14 @@ func (s *Store) changeAndFinish(ctx context.Context, filter, update bson.D, mark
 		err := s.c(store.ColAlerts).FindOneAndUpdate(ctx, unmarked, update,
 			options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&a)
 		if err == nil {
-			if err := s.finishAlert(ctx, id, mark); err != nil {
+			if err := s.finishAlert(ctx, &a, mark); err != nil {
 				return nil, err
 			}
 			return &a, nil
 		}
 		if err = wrap(err); !errors.Is(err, store.ErrNotFound) {
 			// The update may have happened all the same (a lost reply): its mark is finished
-			// by a retry, the next action on the alert or settleRetractions.
+			// by a retry, the next action on the alert or settleMarks.
 			return nil, fmt.Errorf("change alert: %w", err)
 		}
 		cur, err := findOne[finishingAlert](ctx, s.c(store.ColAlerts), byID(id))
@@ -102,7 +106,7 @@ func (s *Store) changeAndFinish(ctx context.Context, filter, update bson.D, mark
 		}
 		if cur.Mark != nil && cur.Mark.Audit.ID == mark.Audit.ID {
 			// An earlier try of this very call committed and stopped half-way.
-			if err := s.finishAlert(ctx, id, cur.Mark); err != nil {
+			if err := s.finishAlert(ctx, &cur.Alert, cur.Mark); err != nil {
 				return nil, err
 			}
 			return &cur.Alert, nil
@@ -117,21 +121,26 @@ func (s *Store) changeAndFinish(ctx context.Context, filter, update bson.D, mark
 		}
 		// Another action's rest, unfinished (in progress, or its process died): finish it,
 		// which is harmless either way, and try again.
-		if err := s.finishAlert(ctx, id, cur.Mark); err != nil {
+		if err := s.finishAlert(ctx, &cur.Alert, cur.Mark); err != nil {
 			return nil, err
 		}
 	}
 	return nil, store.ErrConflict
 }
 
-// finishAlert is steps 2 to 4 of EditPublishedAlert for the alert id and its mark m.
-func (s *Store) finishAlert(ctx context.Context, id string, m *finishMark) error {
-	if m.Push > 0 {
-		if err := s.EnqueueDelivery(ctx, id, m.Push, false); err != nil {
-			return err
-		}
+// finishAlert is steps 2 to 4 of EditPublishedAlert for alert a, as read with its mark m.
+func (s *Store) finishAlert(ctx context.Context, a *report.Alert, m *finishMark) error {
+	var err error
+	switch {
+	case m.Retraction:
+		err = s.EnqueueDelivery(ctx, a.ID, a.Version, true)
+	case m.Push > 0:
+		err = s.EnqueueDelivery(ctx, a.ID, m.Push, false)
 	}
-	return s.logAndUnmark(ctx, store.ColAlerts, finishField, id, m.Audit)
+	if err != nil {
+		return err
+	}
+	return s.logAndUnmark(ctx, store.ColAlerts, a.ID, m.Audit)
 }
 
 // DecideReportAudited records a decision that publishes nothing (a rejection or a question) and
@@ -147,7 +156,7 @@ func (s *Store) finishAlert(ctx context.Context, id string, m *finishMark) error
 // leaves the mark: a retry of the same call finishes it; so does the next audited decision on
 // the report (after the reporter answered a question) and its withdrawal by the reporter, and
 // otherwise the next delivery claim on any replica once the mark is markLease old
-// (settleRetractions).
+// (settleMarks).
 func (s *Store) DecideReportAudited(ctx context.Context, id, moderator string, d store.Decision, entry store.AuditEntry) error {
 	for attempt := range maxFinishTries {
 		now := s.now()
@@ -196,21 +205,21 @@ func (s *Store) DecideReportAudited(ctx context.Context, id, moderator string, d
 
 // finishReport is steps 2 and 3 of DecideReportAudited for report id and its mark m.
 func (s *Store) finishReport(ctx context.Context, id string, m *finishMark) error {
-	return s.logAndUnmark(ctx, store.ColReports, finishField, id, m.Audit)
+	return s.logAndUnmark(ctx, store.ColReports, id, m.Audit)
 }
 
 // logAndUnmark is the last two steps shared by retractions, edits, extensions and audited
-// decisions: append entry under its id (a duplicate means done), then remove the mark held in
-// field on document id of col, only if it is still entry's, so a newer action's mark stays.
-func (s *Store) logAndUnmark(ctx context.Context, col, field, id string, entry store.AuditEntry) error {
+// decisions: append entry under its id (a duplicate means done), then remove the mark on
+// document id of col, only if it is still entry's, so that a newer action's mark stays.
+func (s *Store) logAndUnmark(ctx context.Context, col, id string, entry store.AuditEntry) error {
 	if err := s.AppendAudit(ctx, entry); err != nil && !errors.Is(err, store.ErrExists) {
 		return err
 	}
 	_, err := s.c(col).UpdateOne(ctx,
-		bson.D{{Key: "_id", Value: id}, {Key: field + ".audit._id", Value: entry.ID}},
-		bson.D{{Key: "$unset", Value: bson.D{{Key: field, Value: ""}}}})
+		bson.D{{Key: "_id", Value: id}, {Key: finishField + ".audit._id", Value: entry.ID}},
+		bson.D{{Key: "$unset", Value: bson.D{{Key: finishField, Value: ""}}}})
 	if err != nil {
-		return fmt.Errorf("clear %s mark: %w", field, wrap(err))
+		return fmt.Errorf("finish %s: %w", col, wrap(err))
 	}
 	return nil
 }
@@ -228,8 +237,8 @@ func (s *Store) logged(ctx context.Context, entry store.AuditEntry) (bool, error
 	return e.Actor == entry.Actor && e.Target == entry.Target, nil
 }
 
-// settleFinishes finishes the edits, extensions and decisions whose writer stopped after the
-// commit point: those marked more than markLease ago, at most 50 of each per call.
+// settleFinishes finishes the retractions, edits, extensions and decisions whose writer stopped
+// after the commit point: those marked more than markLease ago, at most 50 of each per call.
 func (s *Store) settleFinishes(ctx context.Context, now time.Time) error {
 	lapsed := bson.D{{Key: finishField + ".at", Value: bson.D{{Key: "$lt", Value: now.Add(-markLease)}}}}
 	alerts, err := findAll[finishingAlert](ctx, s.c(store.ColAlerts), "find unfinished alert changes", lapsed, options.Find().SetLimit(50))
@@ -238,7 +247,7 @@ func (s *Store) settleFinishes(ctx context.Context, now time.Time) error {
 	}
 	for _, a := range alerts {
 		if a.Mark != nil {
-			if err := s.finishAlert(ctx, a.ID, a.Mark); err != nil {
+			if err := s.finishAlert(ctx, &a.Alert, a.Mark); err != nil {
 				return err
 			}
 		}

@@ -50,9 +50,7 @@ var indexes = []index{
 	{store.ColAlerts, bson.D{{Key: "status", Value: 1}, {Key: "updated", Value: -1}, {Key: "_id", Value: 1}}, false},
 	{store.ColAlerts, bson.D{{Key: "identifiers.hmac", Value: 1}, {Key: "published", Value: -1}}, false},
 	{store.ColAlerts, asc("published"), false},
-	// Retractions left half-done by a process that died (settleRetractions).
-	{store.ColAlerts, asc("retracting.at"), false},
-	// Edits and extensions left half-done the same way (settleFinishes).
+	// Retractions, edits and extensions left half-done by a process that died (settleFinishes).
 	{store.ColAlerts, asc(finishField + ".at"), false},
 
 	// Subscriptions: one record per endpoint, and the fan-out walk in _id order within the

@@ -290,7 +290,7 @@ func TestRetractionFinishedAfterACrash(t *testing.T) {
 		}
 		_, err := s.c(store.ColAlerts).UpdateOne(ctx, byID(id), bson.D{
 			{Key: "$set", Value: bson.D{{Key: "status", Value: report.AlertRetracted}, {Key: "updated", Value: now},
-				{Key: retractField, Value: retractionMark{Audit: entry, At: now}}}},
+				{Key: finishField, Value: finishMark{Audit: entry, Retraction: true, At: now}}}},
 			{Key: "$inc", Value: bson.D{{Key: "version", Value: 1}}},
 		})
 		if err != nil {
@@ -308,7 +308,7 @@ func TestRetractionFinishedAfterACrash(t *testing.T) {
 		if _, err := findOne[store.AuditEntry](ctx, s.c(store.ColAudit), byID("e-"+id)); err != nil {
 			t.Fatalf("audit entry of %s: %v", id, err)
 		}
-		if a, err := findOne[markedAlert](ctx, s.c(store.ColAlerts), byID(id)); err != nil || a.Mark != nil || a.Status != report.AlertRetracted {
+		if a, err := findOne[finishingAlert](ctx, s.c(store.ColAlerts), byID(id)); err != nil || a.Mark != nil || a.Status != report.AlertRetracted {
 			t.Fatalf("alert %s after settling: %+v, %v", id, a, err)
 		}
 	}

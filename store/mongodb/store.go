@@ -30,7 +30,7 @@ type Store struct {
 	client *mongo.Client
 	db     *mongo.Database
 	clock  atomic.Pointer[func() time.Time]
-	// settled is when settleRetractions last looked, Unix milliseconds of the store's clock.
+	// settled is when settleMarks last looked, Unix milliseconds of the store's clock.
 	settled atomic.Int64
 }
 
