@@ -23,6 +23,7 @@ import (
 	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/ratelimit"
 	"github.com/headsup/headsup/report"
+	"github.com/headsup/headsup/resources"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/alertcache"
 	"github.com/headsup/headsup/web"
@@ -40,6 +41,8 @@ type app struct {
 	engine   *gin.Engine
 	intake   *intake.Service
 	areas    []report.Area
+	help     *resources.Set // help nearby, from HEADSUP_RESOURCES_FILE
+	loc      *time.Location // the organisation's time zone
 	metrics  *metrics
 	stopOnce sync.Once
 	now      func() time.Time // the clock every part uses; tests replace it
@@ -73,7 +76,15 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 func newApp(ctx context.Context, cfg config.Config, log *slog.Logger, opts appOptions) (a *app, err error) {
 	a = &app{cfg: cfg, log: log}
 	opts.NoRateLimits = opts.NoRateLimits || cfg.NoRateLimits
+	// The settings that name files or zones are read first, so a mistake in one stops the start
+	// before anything is opened or written, naming what to fix.
 	if a.areas, err = loadAreas(cfg.AreasFile); err != nil {
+		return nil, &usageError{err}
+	}
+	if a.help, err = resources.Load(cfg.ResourcesFile, cfg.PhoneRegion); err != nil {
+		return nil, &usageError{err}
+	}
+	if a.loc, err = timeZone(cfg); err != nil {
 		return nil, &usageError{err}
 	}
 	// An old data folder is refused before anything is written into it (the receipt key).

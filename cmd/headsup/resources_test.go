@@ -32,4 +32,8 @@ func TestBadResourcesFileStopsTheStart(t *testing.T) {
 			t.Errorf("message %q does not say %q", err, want)
 		}
 	}
+	// The mistake stops the start before a database or a secret is written.
+	if _, err := os.Stat(filepath.Join(dir, "data")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the data folder was created before the bad file was found (stat: %v)", err)
+	}
 }

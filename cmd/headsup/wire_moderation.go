@@ -30,10 +30,6 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		// Without it an approval's push would wait for the dispatcher's next poll.
 		Waker: a.push.dispatcher,
 	}
-	loc, err := timeZone(a.cfg)
-	if err != nil {
-		return err
-	}
 	moderation.Register(a.engine, moderation.Deps{
 		Store:       a.public,
 		Areas:       a.areas,
@@ -44,7 +40,7 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		Logger:      a.log,
 		Now:         a.now,
 		Development: a.cfg.Development,
-		Location:    loc,
+		Location:    a.loc,
 		// TOTP stays on even in development: no configuration switch turns it off yet.
 	})
 	purger := &moderation.Purger{Store: a.store, Retention: a.cfg.Retention(), Log: a.log}

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/resources"
 	"github.com/headsup/headsup/webapp"
 )
 
@@ -16,11 +15,6 @@ type webParts struct {
 
 // wireWebapp registers the public pages, static files, service worker and manifest.
 func (a *app) wireWebapp(opts appOptions) error {
-	// Help nearby is read once; a bad file stops the start, naming the entry to fix.
-	help, err := resources.Load(a.cfg.ResourcesFile, a.cfg.PhoneRegion)
-	if err != nil {
-		return &usageError{err}
-	}
 	site, err := webapp.New(webapp.Deps{
 		Store:          a.public,
 		Intake:         a.intake,
@@ -33,7 +27,7 @@ func (a *app) wireWebapp(opts appOptions) error {
 		Posts:          a.limiter(opts)(60, time.Minute, 20),
 		Logger:         a.log,
 		Now:            a.now,
-		Resources:      help,
+		Resources:      a.help,
 	})
 	if err != nil {
 		return err
