@@ -123,7 +123,7 @@ func (s *Site) showAlert(c *gin.Context) {
 		s.render(c, http.StatusGone, "alert", p)
 		return
 	}
-	p.Title = alertTextIn(p, *a).Title
+	p.Title = p.Text(*a).Title
 	p.Data = alertData{Alert: *a}
 	if !a.Expires.After(p.Now) {
 		// Past its expiry but not yet swept: shown, but never from or into the cache.

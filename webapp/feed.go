@@ -86,7 +86,7 @@ func (s *Site) showFeed(c *gin.Context) {
 			latest = updated
 		}
 		// Each entry's id stays the same across edits; the version is in updated.
-		text := alertTextIn(p, a)
+		text := p.Text(a)
 		summary := []string{p.Kind(a.Kind) + " · " + p.Severity(a.Severity) + " · " + p.Areas(a.Areas) + " · " + p.Date(a.IncidentDay)}
 		if text.Note != "" {
 			summary = append(summary, text.Note+":")

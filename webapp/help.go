@@ -36,10 +36,6 @@ type alertText struct {
 // is in another one. Alerts without translations (made before there were any) come out as
 // they always did: their title and body, no note.
 func (p *page) Text(a report.Alert) alertText {
-	return alertTextIn(p, a)
-}
-
-func alertTextIn(p *page, a report.Alert) alertText {
 	title, body, lang := a.TextIn(p.Lang)
 	t := alertText{Title: title, Body: body}
 	if lang != "" && lang != p.Lang {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -152,7 +153,7 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 			chosen := values[sf.Name]
 			for _, o := range sf.Options {
 				ff.Options = append(ff.Options, formOption{
-					Code: o, Label: report.OptionLabel(p.Lang, sf.Name, o), ID: ff.ID + "-" + o, Selected: contains(chosen, o),
+					Code: o, Label: report.OptionLabel(p.Lang, sf.Name, o), ID: ff.ID + "-" + o, Selected: slices.Contains(chosen, o),
 				})
 			}
 		case report.TypeList:
@@ -214,15 +215,6 @@ func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report
 func inSchema(kind report.Kind, name string) bool {
 	for _, f := range report.Schema(kind) {
 		if f.Name == name {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
 			return true
 		}
 	}
