@@ -80,6 +80,18 @@ func encodeList[T any](what string, list []T) (any, error) {
 	return string(b), nil
 }
 
+// encodeOne returns v as JSON text for a nullable column: NULL when v is nil.
+func encodeOne[T any](what string, v *T) (any, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", what, err)
+	}
+	return string(b), nil
+}
+
 // decodeJSON decodes a nullable JSON column into v; NULL leaves v as it is.
 func decodeJSON(col sql.NullString, v any) error {
 	if !col.Valid {
@@ -88,17 +100,18 @@ func decodeJSON(col sql.NullString, v any) error {
 	return json.Unmarshal([]byte(col.String), v)
 }
 
-func encodeAreas(areas []string) (string, error) {
-	b, err := json.Marshal(areas)
+// encodeText returns v as JSON text for a column that is never NULL.
+func encodeText(what string, v any) (string, error) {
+	b, err := json.Marshal(v)
 	if err != nil {
-		return "", fmt.Errorf("encode areas: %w", err)
+		return "", fmt.Errorf("encode %s: %w", what, err)
 	}
 	return string(b), nil
 }
 
 // insertAlert stores a new alert with its areas and identifiers.
 func (c conn) insertAlert(ctx context.Context, a *report.Alert) error {
-	areas, err := encodeAreas(a.Areas)
+	areas, err := encodeText("areas", a.Areas)
 	if err != nil {
 		return err
 	}
@@ -247,7 +260,7 @@ func (s *Store) UpdateAlert(ctx context.Context, id string, fromVersion int, ch 
 
 // updateAlert is UpdateAlert within the caller's transaction.
 func (c conn) updateAlert(ctx context.Context, now time.Time, id string, fromVersion int, ch store.AlertChange) (*report.Alert, error) {
-	areas, err := encodeAreas(ch.Areas)
+	areas, err := encodeText("areas", ch.Areas)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +323,7 @@ func (c conn) mergeInto(ctx context.Context, id string, addAreas []string) (*rep
 			a.Areas = append(a.Areas, area)
 		}
 	}
-	areas, err := encodeAreas(a.Areas)
+	areas, err := encodeText("areas", a.Areas)
 	if err != nil {
 		return nil, err
 	}

@@ -26,32 +26,17 @@ type retryJSON struct {
 }
 
 func encodeRetries(rs []store.DeliveryRetry) (any, error) {
-	if len(rs) == 0 {
-		return nil, nil
-	}
 	out := make([]retryJSON, len(rs))
 	for i, r := range rs {
 		out[i] = retryJSON{SubscriptionID: r.SubscriptionID, Endpoint: r.Endpoint, P256dh: r.P256dh, Auth: r.Auth,
 			Lang: r.Lang, Discreet: r.Discreet, Attempts: r.Attempts, Next: toMSTime(r.Next)}
 	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return nil, fmt.Errorf("encode retries: %w", err)
-	}
-	return string(b), nil
-}
-
-func encodePosition(p store.WalkPosition) (string, error) {
-	b, err := json.Marshal(p)
-	if err != nil {
-		return "", fmt.Errorf("encode position: %w", err)
-	}
-	return string(b), nil
+	return encodeList("retries", out)
 }
 
 // deliveryArgs are d's values in the order of deliveryCols.
 func deliveryArgs(d *store.Delivery) ([]any, error) {
-	pos, err := encodePosition(d.Position)
+	pos, err := encodeText("position", d.Position)
 	if err != nil {
 		return nil, err
 	}
@@ -222,7 +207,7 @@ func (s *Store) RenewDeliveryLease(ctx context.Context, id, owner string, lease 
 // if owner still holds the lease (otherwise ErrLeaseLost: a stale dispatcher never overwrites
 // the checkpoints of the one that took over). With leaseUntil zero it also releases the lease.
 func (s *Store) SaveDeliveryProgress(ctx context.Context, owner string, d *store.Delivery, leaseUntil time.Time) error {
-	pos, err := encodePosition(d.Position)
+	pos, err := encodeText("position", d.Position)
 	if err != nil {
 		return err
 	}

@@ -24,31 +24,21 @@ type followupJSON struct {
 
 // reportArgs are r's values in the order of reportCols.
 func reportArgs(r *report.Report) ([]any, error) {
-	var badDate, drugAlert, followups any
-	if r.BadDate != nil {
-		b, err := json.Marshal(r.BadDate)
-		if err != nil {
-			return nil, fmt.Errorf("encode report fields: %w", err)
-		}
-		badDate = string(b)
+	badDate, err := encodeOne("report fields", r.BadDate)
+	if err != nil {
+		return nil, err
 	}
-	if r.DrugAlert != nil {
-		b, err := json.Marshal(r.DrugAlert)
-		if err != nil {
-			return nil, fmt.Errorf("encode report fields: %w", err)
-		}
-		drugAlert = string(b)
+	drugAlert, err := encodeOne("report fields", r.DrugAlert)
+	if err != nil {
+		return nil, err
 	}
-	if len(r.Followups) > 0 {
-		fs := make([]followupJSON, len(r.Followups))
-		for i, f := range r.Followups {
-			fs[i] = followupJSON{Day: toMSTime(f.Day), Text: f.Text}
-		}
-		b, err := json.Marshal(fs)
-		if err != nil {
-			return nil, fmt.Errorf("encode follow-ups: %w", err)
-		}
-		followups = string(b)
+	fs := make([]followupJSON, len(r.Followups))
+	for i, f := range r.Followups {
+		fs[i] = followupJSON{Day: toMSTime(f.Day), Text: f.Text}
+	}
+	followups, err := encodeList("follow-ups", fs)
+	if err != nil {
+		return nil, err
 	}
 	hmacs, err := encodeList("identifier hashes", r.IdentifierHMACs)
 	if err != nil {
@@ -68,31 +58,20 @@ func scanReport(sc scanner) (report.Report, error) {
 		&r.Note, &r.AlertID, &decided, &r.Purged, &r.ClaimedBy, &claimedUntil, &r.Answered, &r.StaffEntered, &hmacs); err != nil {
 		return r, err
 	}
-	if err := decodeJSON(hmacs, &r.IdentifierHMACs); err != nil {
-		return r, fmt.Errorf("decode report %s: %w", r.ID, err)
-	}
 	r.Kind, r.Status = report.Kind(kind), report.Status(status)
 	r.SubmittedDay, r.DecidedAt, r.ClaimedUntil = fromMS(submitted), fromMS(decided), fromMS(claimedUntil)
-	if badDate.Valid {
-		r.BadDate = new(report.BadDateFields)
-		if err := json.Unmarshal([]byte(badDate.String), r.BadDate); err != nil {
+	var fs []followupJSON
+	// Decoding into the pointer fields allocates them only for a column that is not NULL.
+	for _, c := range []struct {
+		col sql.NullString
+		v   any
+	}{{hmacs, &r.IdentifierHMACs}, {badDate, &r.BadDate}, {drugAlert, &r.DrugAlert}, {followups, &fs}} {
+		if err := decodeJSON(c.col, c.v); err != nil {
 			return r, fmt.Errorf("decode report %s: %w", r.ID, err)
 		}
 	}
-	if drugAlert.Valid {
-		r.DrugAlert = new(report.DrugAlertFields)
-		if err := json.Unmarshal([]byte(drugAlert.String), r.DrugAlert); err != nil {
-			return r, fmt.Errorf("decode report %s: %w", r.ID, err)
-		}
-	}
-	if followups.Valid {
-		var fs []followupJSON
-		if err := json.Unmarshal([]byte(followups.String), &fs); err != nil {
-			return r, fmt.Errorf("decode report %s: %w", r.ID, err)
-		}
-		for _, f := range fs {
-			r.Followups = append(r.Followups, report.Followup{Day: f.Day.time(), Text: f.Text})
-		}
+	for _, f := range fs {
+		r.Followups = append(r.Followups, report.Followup{Day: f.Day.time(), Text: f.Text})
 	}
 	return r, nil
 }

@@ -31,15 +31,15 @@ func scanSubscription(sc scanner) (store.Subscription, error) {
 // subscriptionArgs are sub's values in the order of subscriptionCols, with the id derived from
 // the endpoint and the rank from the minimum severity.
 func subscriptionArgs(sub *store.Subscription) ([]any, error) {
-	kinds, err := json.Marshal(sub.Kinds)
+	kinds, err := encodeText("subscription", sub.Kinds)
 	if err != nil {
-		return nil, fmt.Errorf("encode subscription: %w", err)
+		return nil, err
 	}
-	areas, err := json.Marshal(sub.Areas)
+	areas, err := encodeText("subscription", sub.Areas)
 	if err != nil {
-		return nil, fmt.Errorf("encode subscription: %w", err)
+		return nil, err
 	}
-	return []any{sub.ID, sub.Endpoint, sub.P256dh, sub.Auth, sub.TokenHash, string(kinds), string(areas),
+	return []any{sub.ID, sub.Endpoint, sub.P256dh, sub.Auth, sub.TokenHash, kinds, areas,
 		string(sub.MinSeverity), sub.MinRank, boolInt(sub.Discreet), sub.Lang}, nil
 }
 
@@ -99,18 +99,18 @@ func (s *Store) Subscription(ctx context.Context, id string) (*store.Subscriptio
 // UpdateSubscription replaces what subscription id receives, and its keys, if tokenHash is
 // still the stored one (else ErrNotFound). The endpoint is fixed by the id.
 func (s *Store) UpdateSubscription(ctx context.Context, id, tokenHash string, sub *store.Subscription) error {
-	kinds, err := json.Marshal(sub.Kinds)
+	kinds, err := encodeText("subscription", sub.Kinds)
 	if err != nil {
-		return fmt.Errorf("encode subscription: %w", err)
+		return err
 	}
-	areas, err := json.Marshal(sub.Areas)
+	areas, err := encodeText("subscription", sub.Areas)
 	if err != nil {
-		return fmt.Errorf("encode subscription: %w", err)
+		return err
 	}
 	return s.write(ctx, func(c conn) error {
 		n, err := c.execN(ctx, `UPDATE subscriptions SET p256dh = ?, auth = ?, kinds = ?, areas = ?, min_severity = ?,
 			min_rank = ?, discreet = ?, lang = ? WHERE id = ? AND token_hash = ?`,
-			sub.P256dh, sub.Auth, string(kinds), string(areas), string(sub.MinSeverity), sub.MinSeverity.Rank(),
+			sub.P256dh, sub.Auth, kinds, areas, string(sub.MinSeverity), sub.MinSeverity.Rank(),
 			boolInt(sub.Discreet), sub.Lang, id, tokenHash)
 		if err != nil {
 			return wrapf("update subscription", err)
@@ -153,16 +153,16 @@ func (s *Store) DeleteGoneSubscription(ctx context.Context, endpoint string) (bo
 // (min_rank, kinds, areas) index rather than the rows, which is cheap enough to do once per
 // alert version even with a large number of subscribers.
 func (s *Store) MatchingSubscriptionsTotal(ctx context.Context, m store.SubscriptionMatch) (int64, bool, error) {
-	areas, err := json.Marshal(m.Areas)
+	areas, err := encodeText("areas", m.Areas)
 	if err != nil {
-		return 0, false, fmt.Errorf("encode areas: %w", err)
+		return 0, false, err
 	}
 	var n int64
 	err = s.read().queryRow(ctx, `SELECT count(*) FROM subscriptions INDEXED BY subscriptions_match
 		WHERE min_rank <= ?
 		AND EXISTS (SELECT 1 FROM json_each(subscriptions.kinds) WHERE json_each.value = ?)
 		AND EXISTS (SELECT 1 FROM json_each(subscriptions.areas) AS mine, json_each(?) AS wanted WHERE mine.value = wanted.value)`,
-		m.Severity.Rank(), string(m.Kind), string(areas)).Scan(&n)
+		m.Severity.Rank(), string(m.Kind), areas).Scan(&n)
 	if err != nil {
 		return 0, false, wrapf("count subscriptions", err)
 	}
