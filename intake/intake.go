@@ -172,9 +172,6 @@ type Status struct {
 	Status    report.Status
 	Kind      report.Kind
 	Submitted time.Time // the day only
-	// Note is the moderator's note to the reporter in English; NoteIn gives it in another
-	// language.
-	Note string
 	// AlertID is the published alert the report became or was merged into, or "".
 	AlertID   string
 	Followups int
@@ -185,7 +182,9 @@ type Status struct {
 	Asked bool
 	// Answered says the reporter answered a question and the report is back in the queue.
 	Answered bool
-	note     string // as stored: a stock note's code and the moderator's words
+	// note is the moderator's note to the reporter as stored (a stock note's code and the
+	// moderator's words); NoteIn words it for a reader.
+	note string
 }
 
 // NoteIn is the moderator's note as a reporter reading lang sees it: a stock reason or
@@ -205,7 +204,7 @@ func (s *Service) Status(ctx context.Context, code string) (*Status, error) {
 		shown = report.StatusRejected
 	}
 	return &Status{
-		Status: shown, Kind: r.Kind, Submitted: r.SubmittedDay, Note: report.NoteText("en", r.Note), note: r.Note,
+		Status: shown, Kind: r.Kind, Submitted: r.SubmittedDay, note: r.Note,
 		AlertID: linkedAlertID(r), Followups: len(r.Followups), CanAdd: acceptsFollowups(r),
 		Asked: r.Status == report.StatusNeedsInfo, Answered: r.Answered && r.Status == report.StatusPending,
 	}, nil

@@ -115,7 +115,7 @@ func TestFollowupOnADecidedReportIsClosed(t *testing.T) {
 		t.Errorf("follow-up on a rejected report: %v, want ErrClosed", err)
 	}
 	st, err := in.Status(ctx, rec.Code)
-	if err != nil || st.CanAdd || st.Note != "Not enough to publish." || st.AlertID != "" {
+	if err != nil || st.CanAdd || st.NoteIn("en") != "Not enough to publish." || st.AlertID != "" {
 		t.Errorf("status %+v, %v", st, err)
 	}
 }
