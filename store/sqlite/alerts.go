@@ -285,9 +285,11 @@ func (c conn) updateAlert(ctx context.Context, now time.Time, id string, fromVer
 // RetractAlert withdraws a published alert as a new version, which the dispatcher pushes as a
 // retraction.
 func (s *Store) RetractAlert(ctx context.Context, id string) (*report.Alert, error) {
-	return s.changeAlert(ctx, id, nil, `UPDATE alerts SET status = 'retracted', updated = ?, version = version + 1
-		WHERE status = 'published' AND id = ?`, ms(s.now()), id)
+	return s.changeAlert(ctx, id, nil, retractQuery, ms(s.now()), id)
 }
+
+const retractQuery = `UPDATE alerts SET status = 'retracted', updated = ?, version = version + 1
+	WHERE status = 'published' AND id = ?`
 
 // ExtendAlert moves a published alert's expiry. It is not a new version: nothing a subscriber
 // reads changes, so nothing is pushed.

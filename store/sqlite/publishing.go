@@ -58,74 +58,44 @@ func (s *Store) MergeReport(ctx context.Context, reportID, moderator, alertID st
 }
 
 // RetractPublishedAlert withdraws a published alert as a new version, queues the retraction's
-// push and appends entry to the audit log, in one transaction.
+// push and appends entry to the audit log, in one transaction (changeAudited).
 func (s *Store) RetractPublishedAlert(ctx context.Context, id string, entry store.AuditEntry) (*report.Alert, error) {
 	now := s.now()
-	var a *report.Alert
-	err := s.write(ctx, func(c conn) error {
-		n, err := c.execN(ctx, `UPDATE alerts SET status = 'retracted', updated = ?, version = version + 1
-			WHERE status = 'published' AND id = ?`, ms(now), id)
+	return s.changeAudited(ctx, id, entry, func(c conn) (*report.Alert, error) {
+		a, err := c.changeAlert(ctx, id, nil, retractQuery, ms(now), id)
 		if err != nil {
-			return wrapf("retract alert", err)
+			return nil, err
 		}
-		if n == 0 {
-			cur, err := c.alert(ctx, id)
-			if err != nil {
-				return err
-			}
-			// A retry of a call that did commit: its audit entry is there.
-			if cur.Status == report.AlertRetracted && c.hasAudit(ctx, entry) {
-				a = cur
-				return nil
-			}
-			return store.ErrConflict
-		}
-		if a, err = c.alert(ctx, id); err != nil {
-			return err
-		}
-		if err := c.enqueue(ctx, now, id, a.Version, true); err != nil {
-			return err
-		}
-		return c.appendAudit(ctx, entry)
+		return a, c.enqueue(ctx, now, id, a.Version, true)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // EditPublishedAlert applies ch as a new version of a published alert still at fromVersion,
 // queues the new version's push when repush is set and appends entry to the audit log, in one
-// transaction. A call whose entry is logged already committed before (its reply was lost): it
-// changes nothing more and returns the alert as it is.
+// transaction (changeAudited).
 func (s *Store) EditPublishedAlert(ctx context.Context, id string, fromVersion int, ch store.AlertChange, repush bool, entry store.AuditEntry) (*report.Alert, error) {
 	now := s.now()
-	var a *report.Alert
-	err := s.write(ctx, func(c conn) error {
-		var err error
-		if c.hasAudit(ctx, entry) {
-			a, err = c.alert(ctx, id)
-			return err
+	return s.changeAudited(ctx, id, entry, func(c conn) (*report.Alert, error) {
+		a, err := c.updateAlert(ctx, now, id, fromVersion, ch)
+		if err != nil || !repush {
+			return a, err
 		}
-		if a, err = c.updateAlert(ctx, now, id, fromVersion, ch); err != nil {
-			return err
-		}
-		if repush {
-			if err := c.enqueue(ctx, now, id, a.Version, false); err != nil {
-				return err
-			}
-		}
-		return c.appendAudit(ctx, entry)
+		return a, c.enqueue(ctx, now, id, a.Version, false)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return a, nil
 }
 
 // ExtendPublishedAlert moves a published alert's expiry and appends entry to the audit log, in
-// one transaction; a call whose entry is logged already changes nothing more.
+// one transaction (changeAudited).
 func (s *Store) ExtendPublishedAlert(ctx context.Context, id string, expires time.Time, entry store.AuditEntry) (*report.Alert, error) {
+	return s.changeAudited(ctx, id, entry, func(c conn) (*report.Alert, error) {
+		return c.changeAlert(ctx, id, nil, extendQuery, ms(expires), id)
+	})
+}
+
+// changeAudited runs change on alert id and appends entry to the audit log in one transaction.
+// A call whose entry is logged already committed before (its reply was lost): it changes
+// nothing more and returns the alert as it is.
+func (s *Store) changeAudited(ctx context.Context, id string, entry store.AuditEntry, change func(c conn) (*report.Alert, error)) (*report.Alert, error) {
 	var a *report.Alert
 	err := s.write(ctx, func(c conn) error {
 		var err error
@@ -133,7 +103,7 @@ func (s *Store) ExtendPublishedAlert(ctx context.Context, id string, expires tim
 			a, err = c.alert(ctx, id)
 			return err
 		}
-		if a, err = c.changeAlert(ctx, id, nil, extendQuery, ms(expires), id); err != nil {
+		if a, err = change(c); err != nil {
 			return err
 		}
 		return c.appendAudit(ctx, entry)
