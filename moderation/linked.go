@@ -46,51 +46,38 @@ func (l links) Any() bool { return len(l.Alerts)+len(l.Reports) > 0 }
 // the alert identifier that has it, else "identifier".
 func (s *server) linksOf(ctx context.Context, r *report.Report) (links, error) {
 	var out links
-	if len(r.IdentifierHMACs) == 0 {
-		return out, nil
-	}
 	typeOf := map[string]string{}
 	seen := map[string]int{}
-	for _, h := range r.IdentifierHMACs {
-		alerts, err := s.store.AlertsByIdentifier(ctx, h)
-		if err != nil {
-			return links{}, err
-		}
-		for i := range alerts {
-			a := &alerts[i]
-			if a.Kind != r.Kind {
-				continue
-			}
-			for _, id := range a.Identifiers {
-				if id.HMAC == h {
-					typeOf[h] = id.Type
-				}
-			}
-			at, ok := seen[a.ID]
-			if !ok {
-				if len(out.Alerts) == maxLinked {
-					continue
-				}
-				at = len(out.Alerts)
-				seen[a.ID] = at
-				out.Alerts = append(out.Alerts, linkedAlert{Alert: a})
-			}
-			if t := typeOf[h]; t != "" && !slices.Contains(out.Alerts[at].Types, t) {
-				out.Alerts[at].Types = append(out.Alerts[at].Types, t)
+	err := s.eachLinkedAlert(ctx, r, func(h string, a *report.Alert) bool {
+		for _, id := range a.Identifiers {
+			if id.HMAC == h {
+				typeOf[h] = id.Type
 			}
 		}
+		at, ok := seen[a.ID]
+		if !ok {
+			if len(out.Alerts) == maxLinked {
+				return true
+			}
+			at = len(out.Alerts)
+			seen[a.ID] = at
+			out.Alerts = append(out.Alerts, linkedAlert{Alert: a})
+		}
+		if t := typeOf[h]; t != "" && !slices.Contains(out.Alerts[at].Types, t) {
+			out.Alerts[at].Types = append(out.Alerts[at].Types, t)
+		}
+		return true
+	})
+	if err != nil {
+		return links{}, err
 	}
-	others, err := s.store.ReportsByIdentifiers(ctx, r.IdentifierHMACs, maxLinked+1)
+	others, err := s.linkedReports(ctx, r, maxLinked)
 	if err != nil {
 		return links{}, err
 	}
 	for i := range others {
-		o := &others[i]
-		if o.ID == r.ID || len(out.Reports) == maxLinked {
-			continue
-		}
-		lr := linkedReport{Report: o}
-		for _, h := range o.IdentifierHMACs {
+		lr := linkedReport{Report: &others[i]}
+		for _, h := range others[i].IdentifierHMACs {
 			if !slices.Contains(r.IdentifierHMACs, h) {
 				continue
 			}
@@ -107,27 +94,49 @@ func (s *server) linksOf(ctx context.Context, r *report.Report) (links, error) {
 	return out, nil
 }
 
-// linkedFlag reports cheaply whether r is linked to anything, for the queue's flag.
+// linkedFlag reports cheaply whether r is linked to anything, for the queue's flag: it stops
+// at the first alert, and asks for one other report at most.
 func (s *server) linkedFlag(ctx context.Context, r *report.Report) (bool, error) {
-	if len(r.IdentifierHMACs) == 0 {
-		return false, nil
+	linked := false
+	err := s.eachLinkedAlert(ctx, r, func(string, *report.Alert) bool {
+		linked = true
+		return false
+	})
+	if err != nil || linked {
+		return linked, err
 	}
+	others, err := s.linkedReports(ctx, r, 1)
+	return len(others) > 0, err
+}
+
+// eachLinkedAlert calls found with every alert of r's kind that carries one of r's identifier
+// hashes, and that hash, hash by hash, until found returns false.
+func (s *server) eachLinkedAlert(ctx context.Context, r *report.Report, found func(hmac string, a *report.Alert) bool) error {
 	for _, h := range r.IdentifierHMACs {
 		alerts, err := s.store.AlertsByIdentifier(ctx, h)
 		if err != nil {
-			return false, err
+			return err
 		}
-		for _, a := range alerts {
-			if a.Kind == r.Kind {
-				return true, nil
+		for i := range alerts {
+			if alerts[i].Kind == r.Kind && !found(h, &alerts[i]) {
+				return nil
 			}
 		}
 	}
-	others, err := s.store.ReportsByIdentifiers(ctx, r.IdentifierHMACs, 2)
-	if err != nil {
-		return false, err
+	return nil
+}
+
+// linkedReports is up to most other reports that share an identifier hash with r.
+func (s *server) linkedReports(ctx context.Context, r *report.Report, most int) ([]report.Report, error) {
+	if len(r.IdentifierHMACs) == 0 {
+		return nil, nil
 	}
-	return slices.ContainsFunc(others, func(o report.Report) bool { return o.ID != r.ID }), nil
+	found, err := s.store.ReportsByIdentifiers(ctx, r.IdentifierHMACs, most+1)
+	if err != nil {
+		return nil, err
+	}
+	others := slices.DeleteFunc(found, func(o report.Report) bool { return o.ID == r.ID })
+	return others[:min(len(others), most)], nil
 }
 
 // mergeCandidate is an alert offered for a merge, with what tells a moderator whether it is

@@ -230,6 +230,33 @@ func TestLinkedReportsAndMerge(t *testing.T) {
 	}
 }
 
+// TestQueueFlagsEachKindOfLink: the queue's flag comes from an alert alone, and from another
+// report alone; a report whose hash is on nothing else is not flagged.
+func TestQueueFlagsEachKindOfLink(t *testing.T) {
+	h := newHarness(t)
+	ana := h.signUp("ana", "moderator")
+	ctx := context.Background()
+	onAlert := report.IdentifierHMAC(h.key, report.IdentifierPlate, "ALR1234")
+	shared := report.IdentifierHMAC(h.key, report.IdentifierPlate, "TWN5678")
+	if err := h.store.CreateAlert(ctx, &report.Alert{
+		ID: report.NewID(), Version: 1, Kind: report.BadDate, Severity: report.SeverityDanger, Title: "Plate on an alert",
+		Areas: []string{"ward-7"}, Published: h.clock.Now(), Updated: h.clock.Now(), Expires: h.clock.Now().Add(24 * time.Hour),
+		Status: report.AlertPublished, ReportCount: 1, Identifiers: []report.Identifier{{Type: report.IdentifierPlate, HMAC: onAlert}},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	byAlert, a, b, alone := h.addReport("one"), h.addReport("two"), h.addReport("three"), h.addReport("four")
+	byAlert.IdentifierHMACs, a.IdentifierHMACs, b.IdentifierHMACs = []string{onAlert}, []string{shared}, []string{shared}
+	alone.IdentifierHMACs = []string{report.IdentifierHMAC(h.key, report.IdentifierPlate, "ONE0000")}
+	if err := h.store.Load(ctx, "reports", []any{byAlert, a, b, alone}); err != nil {
+		t.Fatal(err)
+	}
+	body := h.do("GET", "/moderation/queue", nil, ana.cookie).Body.String()
+	if n := strings.Count(body, "linked: same identifier"); n != 3 {
+		t.Errorf("%d linked flags, want 3 (one through the alert, two through each other, none for the fourth)", n)
+	}
+}
+
 // TestTimesInTheOrganisationsZone: times show in the configured zone with its abbreviation,
 // and an expiry picked as a day ends at midnight there and reads as that day.
 func TestTimesInTheOrganisationsZone(t *testing.T) {
