@@ -141,12 +141,17 @@ func upsert(table, key, cols string) (head, tail string, ncols int) {
 // maxParams bounds the parameters of one statement, well under SQLite's limit.
 const maxParams = 999
 
+// params returns n comma-separated "?" placeholders, for an IN list or a row of values.
+func params(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
 // insertRows runs head + groups + tail for rows, as many rows per statement as maxParams
 // allows: the driver parses each statement it runs, so one statement per row would spend more
 // time parsing than inserting.
 func insertRows(ctx context.Context, q querier, head, tail string, ncols int, rows [][]any) error {
 	per := max(1, maxParams/ncols)
-	group := "(" + strings.TrimSuffix(strings.Repeat("?, ", ncols), ", ") + ")"
+	group := "(" + params(ncols) + ")"
 	for len(rows) > 0 {
 		n := min(per, len(rows))
 		args := make([]any, 0, n*ncols)
@@ -302,7 +307,7 @@ func loadReportIdentifiers(ctx context.Context, tx *sql.Tx, records []any) error
 		}
 	}
 	for chunk := range slices.Chunk(ids, maxParams) {
-		q := `DELETE FROM report_identifiers WHERE report_id IN (` + strings.TrimSuffix(strings.Repeat("?, ", len(chunk)), ", ") + `)`
+		q := `DELETE FROM report_identifiers WHERE report_id IN (` + params(len(chunk)) + `)`
 		if _, err := tx.ExecContext(ctx, q, chunk...); err != nil {
 			return wrapf("load report identifiers", err)
 		}

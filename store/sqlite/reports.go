@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/headsup/headsup/report"
@@ -365,7 +364,7 @@ func (s *Store) ReportsByIdentifiers(ctx context.Context, hmacs []string, limit 
 	// every pending report through the status index and probes the hashes for each.
 	return queryAll(ctx, s.read(), "find reports by identifier", scanReport, `SELECT `+reportCols+`
 		FROM report_identifiers CROSS JOIN reports ON reports.id = report_identifiers.report_id
-		WHERE report_identifiers.hmac IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(hmacs)), ", ")+`)
+		WHERE report_identifiers.hmac IN (`+params(len(hmacs))+`)
 		AND reports.status IN ('pending', 'needs_info')
 		GROUP BY reports.id ORDER BY reports.submitted_day DESC, reports.id LIMIT ?`, args...)
 }
