@@ -116,6 +116,14 @@ func TestAForgedFormTokenIsRefused(t *testing.T) {
 	if n := pending(t, ts); n != 0 {
 		t.Errorf("%d reports stored from a forged token", n)
 	}
+	// Every rendering of the form carries a token, so none may be kept: not the refusal, and
+	// not a form sent back with answers to fix.
+	if cc := r.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("refused form: Cache-Control %q", cc)
+	}
+	if r := request(t, ts.h, "POST", "/report/bad-date", url.Values{"form_token": {m[1]}}); r.Code != http.StatusBadRequest || r.Header().Get("Cache-Control") != "no-store" {
+		t.Errorf("form with answers to fix: %d, Cache-Control %q", r.Code, r.Header().Get("Cache-Control"))
+	}
 	// With the fresh token it goes through.
 	form.Set("form_token", m[1])
 	if r := request(t, ts.h, "POST", "/report/bad-date", form); r.Code != http.StatusOK || receiptCode.FindString(r.body) == "" {

@@ -16,7 +16,6 @@ import (
 // An error page would lose the report of someone who may not be able to come back.
 func (s *Site) renderLimitedForm(c *gin.Context, p *page, kind report.Kind, form url.Values, le *intake.RateLimitedError) {
 	c.Header("Retry-After", itoa(le.Seconds()))
-	c.Header("Cache-Control", "no-store")
 	msg := p.T("report.error.limited", waitWords(p, le.Retry)) + " " + s.limitedContact(p)
 	s.renderReportForm(c, http.StatusTooManyRequests, p, kind, form, nil, msg)
 }

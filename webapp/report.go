@@ -103,9 +103,6 @@ var (
 func (s *Site) showReportForm(kind report.Kind) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		p := s.newPage(c, reportTitle[kind])
-		// Each view gets its own form token: a page kept by a cache and shown to a second
-		// person would send their report under the first person's token.
-		c.Header("Cache-Control", "no-store")
 		s.renderReportForm(c, http.StatusOK, p, kind, nil, nil, "")
 	}
 }
@@ -114,6 +111,9 @@ func (s *Site) showReportForm(kind report.Kind) gin.HandlerFunc {
 // next to its field and in a summary at the top.
 func (s *Site) renderReportForm(c *gin.Context, status int, p *page, kind report.Kind, values url.Values, problems map[string]string, topError string) {
 	// A fresh token on every view, errors included: a token may be spent by a refused send.
+	// No copy may be kept: a page kept by a cache and shown to a second person would send
+	// their report under the first person's token.
+	c.Header("Cache-Control", "no-store")
 	f := reportForm{Kind: kind, Action: p.URL(reportPath[kind]), TopError: topError, Token: s.deps.Intake.NewFormToken()}
 	bySection := map[string]*formSection{}
 	today := report.Day(p.Now)
@@ -256,16 +256,16 @@ func (s *Site) submitReport(kind report.Kind) gin.HandlerFunc {
 		case errors.As(err, &ve):
 			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, ve.Messages(p.Lang), "")
 			return
-		case errors.Is(err, intake.ErrBadFormToken) || errors.Is(err, intake.ErrFormExpired) || errors.Is(err, intake.ErrFormUsed):
-			// Nothing was stored: say why, keep everything typed, and offer a fresh form.
-			status, key := http.StatusBadRequest, "report.error.form_token"
-			if errors.Is(err, intake.ErrFormExpired) {
-				key = "report.error.form_expired"
-			} else if errors.Is(err, intake.ErrFormUsed) {
-				status, key = http.StatusConflict, "report.error.form_used"
-			}
-			c.Header("Cache-Control", "no-store")
-			s.renderReportForm(c, status, p, kind, form, nil, p.T(key))
+		// A refused form token: nothing was stored. Say why, keep everything typed, and offer
+		// a fresh form (every rendering carries a new token).
+		case errors.Is(err, intake.ErrBadFormToken):
+			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.form_token"))
+			return
+		case errors.Is(err, intake.ErrFormExpired):
+			s.renderReportForm(c, http.StatusBadRequest, p, kind, form, nil, p.T("report.error.form_expired"))
+			return
+		case errors.Is(err, intake.ErrFormUsed):
+			s.renderReportForm(c, http.StatusConflict, p, kind, form, nil, p.T("report.error.form_used"))
 			return
 		case errors.Is(err, intake.ErrBadProof) || errors.Is(err, intake.ErrReplayedProof):
 			// The proof of work was wrong, expired or reused: keep everything typed, and the
