@@ -9,12 +9,11 @@ import (
 )
 
 type checkData struct {
-	Available bool
-	Types     []option
-	Value     string
-	Error     string
-	Searched  bool
-	Alerts    []report.Alert
+	Types    []option
+	Value    string
+	Error    string
+	Searched bool
+	Alerts   []report.Alert
 }
 
 var identifierTypes = []string{report.IdentifierPhone, report.IdentifierPlate, report.IdentifierEmail}
@@ -23,9 +22,7 @@ func (s *Site) checkForm(p *page, typ, value string) checkData {
 	if typ == "" {
 		typ = report.IdentifierPhone
 	}
-	// New requires Intake, so checking is always available; the template keeps its notice
-	// for a site built without it.
-	d := checkData{Available: true, Value: value}
+	d := checkData{Value: value}
 	for _, t := range identifierTypes {
 		d.Types = append(d.Types, option{t, p.IdentifierType(t), t == typ})
 	}
