@@ -58,9 +58,10 @@ type identifierChoice struct {
 // identifiers lists every identifier of r once by normal form: the phone, handle and plate
 // fields first, then those found in the free text and the follow-ups. Field values are
 // checkable by default; one found in the text is offered unticked, since the reporter did not
-// hand it over as the aggressor's. Labels and problems are in lang.
+// hand it over as the aggressor's. Labels and problems are in lang. They are read with the
+// region intake hashed them under, so what the moderator ticks matches the report's links.
 func (s *server) identifiers(lang string, r *report.Report) []identifierChoice {
-	fields, found := report.ReportIdentifiers(s.publishing.PhoneRegion, r)
+	fields, found := report.ReportIdentifiers(s.intake.PhoneRegion, r)
 	var out []identifierChoice
 	add := func(f report.FoundIdentifier, inText bool) {
 		ic := identifierChoice{Index: len(out), Type: f.Type, TypeLabel: report.OptionLabel(lang, "type", f.Type),

@@ -300,3 +300,15 @@ func TestTimesInTheOrganisationsZone(t *testing.T) {
 func decision(status report.Status, note string) store.Decision {
 	return store.Decision{Status: status, Note: note}
 }
+
+// TestIdentifiersReadInTheOrganisationsRegion: a local number is offered in the form intake
+// hashed it under, with the organisation's country code, so that ticking it links it.
+func TestIdentifiersReadInTheOrganisationsRegion(t *testing.T) {
+	h := newHarnessWith(t, storetest.New(t), func(d *moderation.Deps) { d.Intake.PhoneRegion = "MX" })
+	ana := h.signUp("ana", "moderator")
+	r := h.addReport("He wrote from 55-1234-9876 again.")
+	page := h.do("GET", "/moderation/reports/"+r.ID, nil, ana.cookie).Body.String()
+	if !strings.Contains(page, `Phone number: 55-1234-9876 <span class="muted">(&#43;525512349876)</span>`) {
+		t.Error("the number in the text is not offered with Mexico's country code")
+	}
+}

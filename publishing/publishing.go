@@ -53,9 +53,6 @@ type Service struct {
 	// IdentifierKey is the HMAC key checkable identifiers are stored under; the intake
 	// check looks them up with the same key.
 	IdentifierKey []byte
-	// PhoneRegion is the country (ISO 3166 alpha-2) that phone numbers without a country
-	// code belong to, for report.NormalizeIdentifierIn; the intake check uses the same.
-	PhoneRegion string
 	// Waker, if set, is woken after every call that created a delivery job.
 	Waker Waker
 	Now   func() time.Time

@@ -25,7 +25,6 @@ func (a *app) wireModeration(ctx context.Context, opts appOptions, identifierKey
 		Store:         a.public,
 		Areas:         a.areas,
 		IdentifierKey: identifierKey,
-		PhoneRegion:   a.cfg.PhoneRegion,
 		Now:           a.now,
 		// Without it an approval's push would wait for the dispatcher's next poll.
 		Waker: a.push.dispatcher,
