@@ -1,5 +1,6 @@
 // Chromium, and what the tests check on every page: accessibility (axe-core), bytes on the wire
 // (DevTools Protocol), requests to other origins, Content-Security-Policy violations, screenshots.
+import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -52,6 +53,30 @@ export function watch(page, base) {
     problems,
     allow(url) { allowed.add(new URL(url).origin); },
   };
+}
+
+// newPhonePage opens page in a fresh context of browser — a 360×740 phone in English unless
+// options say otherwise — watching it (watch) with base's origin and every allowed URL's
+// permitted. done() closes the context and fails the test on any problem the watcher saw.
+export async function newPhonePage(browser, base, { allow = [], ...options } = {}) {
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', ...options });
+  const page = await context.newPage();
+  const watcher = watch(page, base);
+  for (const url of allow) watcher.allow(url);
+  return {
+    context,
+    page,
+    watcher,
+    async done() {
+      await context.close();
+      assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
+    },
+  };
+}
+
+// day is the date offset days from today (UTC), as a date input holds it: 2026-11-27.
+export function day(offset) {
+  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 }
 
 // axe runs axe-core in the page and returns the serious and critical violations. It is

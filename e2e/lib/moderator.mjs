@@ -9,8 +9,9 @@ import crypto from 'node:crypto';
 import { totp } from './browser.mjs';
 
 // solveProof answers a challenge from GET /api/v1/challenge as the page's Web Worker does.
-function solveProof(ch) {
-  for (let n = 0; n <= ch.maxnumber; n++) {
+export function solveProof(ch) {
+  const max = ch.maxnumber ?? ch.maxNumber;
+  for (let n = 0; n <= max; n++) {
     if (crypto.createHash('sha256').update(ch.salt + n).digest('hex') === ch.challenge) {
       return Buffer.from(JSON.stringify({ algorithm: ch.algorithm, challenge: ch.challenge, number: n, salt: ch.salt, signature: ch.signature })).toString('base64');
     }
@@ -57,7 +58,7 @@ export async function fileBadDate(base, { area, details, fields = {} }) {
     body: JSON.stringify({
       kind: 'bad_date',
       fields: { date, time_band: 'night', area, details, harms: ['robbery_theft'], ...fields },
-      altcha: solveProof({ ...ch, maxnumber: ch.maxnumber ?? ch.maxNumber }),
+      altcha: solveProof(ch),
     }),
   });
   const text = await res.text();

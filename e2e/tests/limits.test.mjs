@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, screenshot, watch } from '../lib/browser.mjs';
+import { axe, day, launch, newPhonePage, screenshot } from '../lib/browser.mjs';
 import { signInThroughForms } from '../lib/moderator.mjs';
 import { startHeadsup } from '../lib/server.mjs';
 
@@ -17,23 +17,10 @@ let server;
 let browser;
 let base;
 
-function day(offset) {
-  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-}
-
 // newPage opens a phone-sized page in its own context, watched for other origins, CSP
 // violations and script errors.
-async function newPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', ...options });
-  const page = await context.newPage();
-  const watcher = watch(page, base);
-  return {
-    page,
-    async done() {
-      await context.close();
-      assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
-    },
-  };
+function newPage(options = {}) {
+  return newPhonePage(browser, base, options);
 }
 
 // fillEssentials answers the questions every bad-date report needs.

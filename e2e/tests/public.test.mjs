@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, fakePushKeys, launch, screenshot, transferred, watch } from '../lib/browser.mjs';
-import { Moderator } from '../lib/moderator.mjs';
+import { axe, day, fakePushKeys, launch, newPhonePage, screenshot, transferred } from '../lib/browser.mjs';
+import { Moderator, solveProof } from '../lib/moderator.mjs';
 import { startExitPage, startHeadsup } from '../lib/server.mjs';
 
 const MAX_PAGE_BYTES = 30 * 1024;
@@ -30,34 +30,8 @@ let base;
 let moderator;
 const state = { rejectedCode: '' };
 
-function day(offset) {
-  return new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-}
-
-async function newPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', ...options });
-  const page = await context.newPage();
-  const watcher = watch(page, base);
-  watcher.allow(exitPage.url);
-  return {
-    context,
-    page,
-    async done() {
-      await context.close();
-      assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
-    },
-  };
-}
-
-// solveProof answers a challenge as the page's Web Worker does.
-function solveProof(ch) {
-  const max = ch.maxnumber ?? ch.maxNumber;
-  for (let n = 0; n <= max; n++) {
-    if (crypto.createHash('sha256').update(ch.salt + n).digest('hex') === ch.challenge) {
-      return Buffer.from(JSON.stringify({ algorithm: ch.algorithm, challenge: ch.challenge, number: n, salt: ch.salt, signature: ch.signature })).toString('base64');
-    }
-  }
-  throw new Error('unsolvable challenge');
+function newPage(options = {}) {
+  return newPhonePage(browser, base, { allow: [exitPage.url], ...options });
 }
 
 // fileThroughAPI sends a bad-date report through the JSON API and returns its id and code.

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, launch, transferred, watch } from '../lib/browser.mjs';
+import { axe, launch, newPhonePage, transferred } from '../lib/browser.mjs';
 import { startExitPage, startHeadsup } from '../lib/server.mjs';
 
 const MAX_PAGE_BYTES = 30 * 1024;
@@ -117,18 +117,8 @@ function pdfPages(pdf) {
   return (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) || []).length;
 }
 
-async function newPage(options = {}) {
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, locale: 'en-US', ...options });
-  const page = await context.newPage();
-  const watcher = watch(page, base);
-  watcher.allow(exitPage.url);
-  return {
-    page,
-    async done() {
-      await context.close();
-      assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
-    },
-  };
+function newPage(options = {}) {
+  return newPhonePage(browser, base, { allow: [exitPage.url], ...options });
 }
 
 describe('the printed sheet and help nearby', () => {

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 
-import { axe, fakePushKeys, launch, screenshot, transferred, watch } from '../lib/browser.mjs';
+import { axe, day, fakePushKeys, launch, newPhonePage, screenshot, transferred } from '../lib/browser.mjs';
 import { signInThroughForms } from '../lib/moderator.mjs';
 import { startExitPage, startFakePushService, startHeadsup } from '../lib/server.mjs';
 
@@ -20,31 +20,10 @@ let base;
 // What the steps hand on to each other.
 const state = { codes: {}, alertTitle: 'Silver sedan driver robbing workers', phone: '(202) 555-0147', moderation: false };
 
-function day(offset) {
-  const d = new Date(Date.now() + offset * 86_400_000);
-  return d.toISOString().slice(0, 10);
-}
-
 // newPage opens a page at a phone's width in its own context, watched for other origins and
 // CSP violations; done() asserts nothing of the kind happened and closes the context.
-async function newPage(options = {}) {
-  const context = await browser.newContext({
-    viewport: { width: 360, height: 740 },
-    locale: 'en-US',
-    ...options,
-  });
-  const page = await context.newPage();
-  const watcher = watch(page, base);
-  watcher.allow(exitPage.url);
-  return {
-    context,
-    page,
-    watcher,
-    async done() {
-      await context.close();
-      assert.deepEqual(watcher.problems, [], 'no third-party request, CSP violation or script error');
-    },
-  };
+function newPage(options = {}) {
+  return newPhonePage(browser, base, { allow: [exitPage.url], ...options });
 }
 
 async function expectNoAxeViolations(page, what) {
