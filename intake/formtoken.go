@@ -158,18 +158,19 @@ func (s *Service) claim(ctx context.Context, f *sentForm) (*Receipt, error) {
 	return nil, ErrFormUsed
 }
 
-// resent explains a spent proof of work that came with a form token: the form was sent
-// before (a double tap, or a resend after the report was withdrawn). It returns that receipt,
-// or ErrFormUsed, or neither when the form was not used and the proof came from elsewhere.
+// resent explains a spent proof of work: when it came with a form token, the form may have
+// been sent before (a double tap, or a resend after the report was withdrawn). It returns
+// that receipt, or ErrFormUsed, or ErrReplayedProof when the form was not used (or there is
+// none) and the proof came from elsewhere; a store failure passes through, as an outage.
 func (s *Service) resent(ctx context.Context, f *sentForm) (*Receipt, error) {
 	if f == nil {
-		return nil, nil
+		return nil, ErrReplayedProof
 	}
 	sent, err := s.claim(ctx, f)
-	if sent != nil || errors.Is(err, ErrFormUsed) {
+	if sent != nil || err != nil {
 		return sent, err
 	}
-	return nil, nil
+	return nil, ErrReplayedProof
 }
 
 // sentMeanwhile waits up to sameFormWait for the report of the same form and content, sent

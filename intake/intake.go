@@ -83,12 +83,11 @@ func (s *Service) Submit(ctx context.Context, client string, sub Submission) (Re
 	} else {
 		switch err := s.Proofs.Redeem(ctx, s.Store, sub.Proof); {
 		case errors.Is(err, altcha.ErrReplayed):
-			if sent, err := s.resent(ctx, form); sent != nil {
+			sent, err := s.resent(ctx, form)
+			if sent != nil {
 				return *sent, nil
-			} else if err != nil {
-				return Receipt{}, err
 			}
-			return Receipt{}, ErrReplayedProof
+			return Receipt{}, err
 		case errors.Is(err, store.ErrUnavailable):
 			return Receipt{}, err
 		case err != nil:

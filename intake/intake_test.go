@@ -267,6 +267,36 @@ func TestSubmitWithTheSpentRecordDownIsUnavailable(t *testing.T) {
 	}
 }
 
+// formSpentDown is a store whose record of used forms is down, while proofs redeem as usual.
+type formSpentDown struct{ store.Store }
+
+func (s formSpentDown) MarkSpent(ctx context.Context, key string, until time.Time) (bool, error) {
+	if strings.HasPrefix(key, "form:") {
+		return false, store.ErrUnavailable
+	}
+	return s.Store.MarkSpent(ctx, key, until)
+}
+
+// A reused proof sent with a form token while the used-form record is down is an outage too,
+// not a proof the reporter must redo.
+func TestReusedProofWithTheFormRecordDownIsUnavailable(t *testing.T) {
+	ctx := context.Background()
+	in := newService(t)
+	p := proof(t, in)
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: p}); err != nil {
+		t.Fatal(err)
+	}
+	in.Store = formSpentDown{in.Store}
+	_, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: p, FormToken: in.NewFormToken()})
+	if !errors.Is(err, store.ErrUnavailable) || errors.Is(err, intake.ErrReplayedProof) {
+		t.Fatalf("Submit = %v, want store.ErrUnavailable", err)
+	}
+	// Without a form token a reused proof is still the reporter's to redo.
+	if _, err := in.Submit(ctx, "192.0.2.1", intake.Submission{Kind: "bad_date", Fields: badDate(t), Proof: p}); !errors.Is(err, intake.ErrReplayedProof) {
+		t.Errorf("reused proof without a form: %v, want ErrReplayedProof", err)
+	}
+}
+
 // People behind one address (a drop-in centre's wifi, an outreach tablet) each send a report
 // with a valid proof: all are accepted, well past the limit for reports without one.
 func TestReportsWithProofsAreNotLimitedPerAddress(t *testing.T) {
