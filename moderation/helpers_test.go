@@ -27,7 +27,7 @@ import (
 var cheap = moderation.HashParams{Memory: 64, Time: 1, Threads: 1}
 
 type harness struct {
-	t        *testing.T
+	t        testing.TB
 	store    store.Store
 	engine   *gin.Engine
 	clock    *testkit.Clock // the injected time of one test; every part of the server reads it
@@ -42,14 +42,14 @@ func newHarness(t *testing.T) *harness {
 
 // newHarnessOn is newHarness on a given engine's database, for the decisions each engine
 // writes its own way (one transaction, or idempotent steps).
-func newHarnessOn(t *testing.T, s store.Store) *harness {
+func newHarnessOn(t testing.TB, s store.Store) *harness {
 	t.Helper()
 	return newHarnessWith(t, s, nil)
 }
 
 // newHarnessWith is newHarnessOn with adjust changing the pages' dependencies first (a time
 // zone, say).
-func newHarnessWith(t *testing.T, s store.Store, adjust func(*moderation.Deps)) *harness {
+func newHarnessWith(t testing.TB, s store.Store, adjust func(*moderation.Deps)) *harness {
 	t.Helper()
 	clk := testkit.NewClock(time.Date(2026, 3, 10, 12, 0, 7, 0, time.UTC))
 	s.SetClock(clk.Now)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,15 +15,10 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/headsup/headsup/intake"
-	"github.com/headsup/headsup/internal/testkit"
 	"github.com/headsup/headsup/moderation"
-	"github.com/headsup/headsup/publishing"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
 	"github.com/headsup/headsup/store/sqlite"
-	"github.com/headsup/headsup/web"
-	"github.com/pquerna/otp/totp"
 )
 
 // The linking benchmark: the queue page and a report page with linked reports and alerts, on
@@ -153,8 +147,11 @@ func openScaleSite(tb testing.TB, dir string, history bool) *scaleSite {
 		tb.Fatal(err)
 	}
 	scaleClosed = append(scaleClosed, func() { _ = s.Close(ctx) })
-	clk := testkit.NewClock(scaleNow)
-	s.SetClock(clk.Now)
+	// The harness sets the store's clock to its own before anything is loaded.
+	h := newHarnessOn(tb, s)
+	if !h.clock.Now().Equal(scaleNow) {
+		tb.Fatalf("the harness starts at %v, the data is made for %v", h.clock.Now(), scaleNow)
+	}
 	load := func(what string, n, batch int, gen func(i int) any) {
 		start := time.Now()
 		recs := make([]any, 0, batch)
@@ -206,62 +203,7 @@ func openScaleSite(tb testing.TB, dir string, history bool) *scaleSite {
 		})
 	}
 
-	log := testkit.DiscardLogger()
-	e, err := web.NewEngine(web.EngineOptions{Logger: log})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	areas := report.DefaultAreas()
-	key := []byte("identifier key for tests")
-	moderation.Register(e, moderation.Deps{
-		Store: s, Areas: areas, BaseURL: "http://localhost:8080", SiteName: "Heads Up",
-		Publishing: &publishing.Service{Store: s, Areas: areas, IdentifierKey: key, Now: clk.Now},
-		Logger:     log, Now: clk.Now, Hashing: cheap,
-		Intake: &intake.Service{Store: s, Areas: areas, Receipts: intake.ReceiptKey("receipt key for the moderation tests"), Now: clk.Now},
-	})
-	site := &scaleSite{engine: e, report: scaleID("queue", 0)}
-	site.cookie = scaleSignIn(tb, e, clk, &moderation.Accounts{Store: s, Hashing: cheap, Now: clk.Now})
-	return site
-}
-
-// scaleSignIn takes a new moderator through the first sign-in (one-time password, own
-// password, TOTP enrolment) and returns the session cookie.
-func scaleSignIn(tb testing.TB, e *gin.Engine, clk *testkit.Clock, accounts *moderation.Accounts) string {
-	do := func(path string, form url.Values, cookie string) *httptest.ResponseRecorder {
-		var req *http.Request
-		if form == nil {
-			req = httptest.NewRequest("GET", "http://localhost:8080"+path, nil)
-		} else {
-			req = httptest.NewRequest("POST", "http://localhost:8080"+path, strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		if cookie != "" {
-			req.AddCookie(&http.Cookie{Name: moderation.CookieName, Value: cookie})
-		}
-		w := httptest.NewRecorder()
-		e.ServeHTTP(w, req)
-		return w
-	}
-	otp, err := accounts.Add(context.Background(), "test", "bench", store.RoleModerator)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	password := "violet kettle harbour 42"
-	partial := sessionCookie(do("/moderation/login", url.Values{"name": {"bench"}, "password": {otp}}, "")).Value
-	do("/moderation/login/password", url.Values{"password": {password}, "confirm": {password}}, partial)
-	m := secretRe.FindStringSubmatch(do("/moderation/login/enroll", nil, partial).Body.String())
-	if m == nil {
-		tb.Fatal("no TOTP secret on the enrolment page")
-	}
-	code, err := totp.GenerateCode(strings.ReplaceAll(m[1], " ", ""), clk.Now())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	w := do("/moderation/login/enroll", url.Values{"code": {code}}, partial)
-	if w.Code != http.StatusSeeOther {
-		tb.Fatalf("enrolment: %d", w.Code)
-	}
-	return sessionCookie(w).Value
+	return &scaleSite{engine: h.engine, report: scaleID("queue", 0), cookie: h.signUp("bench", store.RoleModerator).cookie}
 }
 
 // The two stores are built once per test binary: -count 5 measures them five times without
