@@ -222,6 +222,10 @@ func TestReceiptLookups(t *testing.T) {
 	if res.Code != http.StatusTooManyRequests || res.Header().Get("Retry-After") == "" || strings.Contains(res.body, "Waiting for review") {
 		t.Fatalf("a fourth lookup within the hour: %d, Retry-After %q", res.Code, res.Header().Get("Retry-After"))
 	}
+	// The wait in words, as the report form says it: never "1 minutes".
+	if !strings.Contains(res.body, "Please try again in about an hour.") {
+		t.Errorf("the limit page does not say when to try again: %s", res.body)
+	}
 }
 
 // TestAnOldFormSaysTheReportWasReceived: a tab restored days later re-posts a form that was

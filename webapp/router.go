@@ -66,6 +66,6 @@ func (s *Site) tooManyRequests(c *gin.Context, p *page, retry time.Duration) {
 	}
 	c.Header("Retry-After", itoa(mins*60))
 	p.Title = p.T("error.rate_limited.title")
-	p.Data = errorData{Key: "error.rate_limited", Minutes: mins}
+	p.Data = errorData{Key: "error.rate_limited", Wait: waitWords(p, retry)}
 	s.render(c, http.StatusTooManyRequests, "error", p)
 }

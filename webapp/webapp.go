@@ -295,8 +295,8 @@ func (s *Site) showError(c *gin.Context, p *page, status int, key string) {
 
 // errorData is what the error page says: a catalog key with .title and .body texts.
 type errorData struct {
-	Key     string
-	Minutes int // how long to wait, for rate_limited
+	Key  string
+	Wait string // when to try again, in words (waitWords), for rate_limited
 }
 
 // NotFound is the site's 404 page for any unknown path outside /api/.
