@@ -39,19 +39,20 @@ func (s *server) showAuditLog(c *gin.Context) {
 			f.Action = a
 		}
 	}
+	// Days in the organisation's zone, the one the page shows each entry's time in.
 	if d.From != "" {
-		t, err := time.Parse(time.DateOnly, d.From)
+		t, err := time.ParseInLocation(time.DateOnly, d.From, s.loc)
 		if err != nil {
 			d.Error = catalog.Text(lang, "error.audit_dates")
 		}
 		f.From = t
 	}
 	if d.To != "" {
-		t, err := time.Parse(time.DateOnly, d.To)
+		t, err := time.ParseInLocation(time.DateOnly, d.To, s.loc)
 		if err != nil {
 			d.Error = catalog.Text(lang, "error.audit_dates")
 		}
-		f.To = t.Add(24 * time.Hour) // the whole of the last day
+		f.To = t.AddDate(0, 0, 1) // the whole of the last day, whatever its length
 	}
 	status := http.StatusOK
 	if d.Error != "" {

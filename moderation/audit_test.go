@@ -6,10 +6,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/headsup/headsup/moderation"
 	"github.com/headsup/headsup/report"
 	"github.com/headsup/headsup/store"
+	"github.com/headsup/headsup/store/storetest"
 )
 
 // TestAuditPageInSpanish: an admin whose browser asks for Spanish reads every action of the
@@ -63,5 +65,28 @@ func TestAuditPageInSpanish(t *testing.T) {
 	if !strings.Contains(body, `<option value="reject" selected>Rechazó un reporte</option>`) ||
 		strings.Count(body, `">Rechazó un reporte</td>`) != 1 || strings.Contains(body, `">Aprobó un reporte</td>`) {
 		t.Errorf("audit page filtered to rejections, in Spanish:\n%s", body)
+	}
+}
+
+// TestAuditDatesAreTheOrganisationsDays: a date filter means the day in the organisation's
+// time zone, the one the page shows times in, not the day in UTC.
+func TestAuditDatesAreTheOrganisationsDays(t *testing.T) {
+	mx, err := time.LoadLocation("America/Mexico_City")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarnessWith(t, storetest.New(t), func(d *moderation.Deps) { d.Location = mx })
+	adm := h.signUp("ad", "admin")
+	// 21:00 on March 10 in Mexico City, already March 11 in UTC.
+	late := time.Date(2026, 3, 11, 3, 0, 0, 0, time.UTC)
+	if err := h.store.AppendAudit(context.Background(), store.AuditEntry{ID: report.NewID(), Time: late,
+		Actor: "ad", Action: "alert_pin", Target: "x", Detail: "slot=late"}); err != nil {
+		t.Fatal(err)
+	}
+	for day, want := range map[string]bool{"2026-03-10": true, "2026-03-11": false} {
+		body := h.do("GET", "/moderation/admin/audit?from="+day+"&to="+day, nil, adm.cookie).Body.String()
+		if got := strings.Contains(body, "slot=late"); got != want {
+			t.Errorf("audit filtered to %s lists the entry of 21:00 that day in Mexico City: %v, want %v", day, got, want)
+		}
 	}
 }
