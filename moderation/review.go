@@ -314,16 +314,14 @@ func (s *server) showPublished(c *gin.Context, a *report.Alert, err error, done,
 // showDecided answers a decision that sends the report back to its reporter (a question or a
 // rejection): the queue saying done, or, when someone decided it meanwhile, a message saying so.
 func (s *server) showDecided(c *gin.Context, err error, done string) {
-	switch {
-	case errors.Is(err, publishing.ErrConflict):
+	if errors.Is(err, publishing.ErrConflict) {
 		s.showMessage(c, http.StatusConflict, "message.decided.heading", "message.decided.text", "link.queue", "/moderation/queue")
-	case errors.Is(err, publishing.ErrNotFound):
-		s.notFound(c)
-	case err != nil:
-		s.fail(c, err)
-	default:
-		c.Redirect(http.StatusSeeOther, "/moderation/queue?done="+done)
+		return
 	}
+	if s.failedAction(c, err) {
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/moderation/queue?done="+done)
 }
 
 func indexSet(values []string) map[int]bool {
