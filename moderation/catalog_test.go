@@ -74,7 +74,7 @@ func TestCatalog(t *testing.T) {
 	for _, l := range []string{store.AlertsActive, store.AlertsExpired, store.AlertsRetracted} {
 		built = append(built, "alerts.list."+l)
 	}
-	for _, r := range []string{store.RoleModerator, store.RoleAdmin} {
+	for _, r := range Roles {
 		built = append(built, "role."+r)
 	}
 	for _, h := range report.HintKinds {
