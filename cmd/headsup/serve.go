@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -82,7 +84,17 @@ func (a *app) printFirstSteps(ctx context.Context, env *environment) {
 	if n, err := a.store.CountModerators(ctx); err != nil || n > 0 {
 		return
 	}
-	fmt.Fprintf(env.stdout, "No moderators yet. Create the first one (it prints a one-time password) with:\n  go run ./cmd/headsup moderator add --name admin --role admin\nthen sign in at %s/moderation/login\n", a.cfg.BaseURL)
+	fmt.Fprintf(env.stdout, "No moderators yet. Create the first one (it prints a one-time password) with:\n  %s moderator add --name admin --role admin\nthen sign in at %s/moderation/login\n", selfCommand(), a.cfg.BaseURL)
+}
+
+// selfCommand is how the person who started this process runs it again: "go run ./cmd/headsup"
+// when go run built it (into a go-build temporary folder), else "headsup", as in a container
+// or from a built binary, where the first spelling would not work.
+func selfCommand() string {
+	if exe, err := os.Executable(); err == nil && strings.Contains(filepath.ToSlash(exe), "/go-build") {
+		return "go run ./cmd/headsup"
+	}
+	return "headsup"
 }
 
 // stopWorkers stops the background loops (push dispatcher, purge loop) and waits for them, so
