@@ -222,7 +222,7 @@ func translated(lang, keyOrText string) string {
 // are never cached: they hold raw reports and account details. The language is the
 // browser's, as moderators have no setting for it.
 func (s *server) render(c *gin.Context, status int, name, title string, data any) {
-	lang := report.MatchLanguage(c.GetHeader("Accept-Language"))
+	lang := pageLanguage(c)
 	p := &page{Title: translated(lang, title), SiteName: s.siteName, Lang: lang, Data: data, Areas: s.areas, AreaNames: s.areaNames}
 	// The navigation is only for a complete sign-in, not for a session between its steps.
 	if sess, ok := c.Get(ctxSession); ok && sess.(*store.Session).Full {
