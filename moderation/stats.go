@@ -2,6 +2,7 @@ package moderation
 
 import (
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -140,22 +141,13 @@ func (s *server) showStats(c *gin.Context) {
 		classes = append(classes, "bar-"+string(kind))
 	}
 	for _, r := range reports {
-		w := weekIndex(r.Day)
-		for k, kind := range report.Kinds {
-			if w >= 0 && r.Kind == kind {
-				kindCounts[k][w] += r.Count
-			}
+		if w, k := weekIndex(r.Day), slices.Index(report.Kinds, r.Kind); w >= 0 && k >= 0 {
+			kindCounts[k][w] += r.Count
 		}
 	}
-	d.ReportChart = barChart(catalog.Text(lang, "stats.reports_chart"), weeks, d.Kinds, classes, func(g, s int) int { return kindCounts[s][g] })
-	for w, label := range weeks {
-		row := statsRow{Label: label}
-		for k := range report.Kinds {
-			row.Counts = append(row.Counts, kindCounts[k][w])
-			row.Total += kindCounts[k][w]
-		}
-		d.ReportRows = append(d.ReportRows, row)
-	}
+	weekValue := func(w, k int) int { return kindCounts[k][w] }
+	d.ReportChart = barChart(catalog.Text(lang, "stats.reports_chart"), weeks, d.Kinds, classes, weekValue)
+	d.ReportRows = statsRows(weeks, weekValue)
 
 	// Alerts by area over the whole period, per kind.
 	perArea := map[string][]int{}
@@ -163,10 +155,8 @@ func (s *server) showStats(c *gin.Context) {
 		if perArea[a.Area] == nil {
 			perArea[a.Area] = make([]int, len(report.Kinds))
 		}
-		for k, kind := range report.Kinds {
-			if a.Kind == kind {
-				perArea[a.Area][k] += a.Count
-			}
+		if k := slices.Index(report.Kinds, a.Kind); k >= 0 {
+			perArea[a.Area][k] += a.Count
 		}
 	}
 	// Configured areas first, in their configured order; then areas no longer configured,
@@ -193,13 +183,20 @@ func (s *server) showStats(c *gin.Context) {
 		return 0
 	}
 	d.AreaChart = barChart(catalog.Text(lang, "stats.areas_chart"), areaNames, d.Kinds, classes, value)
-	for g, name := range areaNames {
-		row := statsRow{Label: name}
+	d.AreaRows = statsRows(areaNames, value)
+	s.render(c, http.StatusOK, "stats", "stats.title", d)
+}
+
+// statsRows is the table beside a chart: for each group, the count of each kind and the total.
+func statsRows(groups []string, value func(group, kind int) int) []statsRow {
+	rows := make([]statsRow, 0, len(groups))
+	for g, label := range groups {
+		row := statsRow{Label: label}
 		for k := range report.Kinds {
 			row.Counts = append(row.Counts, value(g, k))
 			row.Total += value(g, k)
 		}
-		d.AreaRows = append(d.AreaRows, row)
+		rows = append(rows, row)
 	}
-	s.render(c, http.StatusOK, "stats", "stats.title", d)
+	return rows
 }
