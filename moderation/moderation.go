@@ -56,7 +56,6 @@ type server struct {
 	hashing      HashParams
 	totpRequired bool
 	accounts     *Accounts
-	areaNames    map[string]string
 	loc          *time.Location
 	pages        map[string]*template.Template
 	// dummyHash is verified against when the name is unknown, so that an unknown name takes
@@ -85,10 +84,6 @@ func newServer(d Deps) *server {
 	s.pages = parsePages(s.loc)
 	if s.siteName == "" {
 		s.siteName = "Heads Up"
-	}
-	s.areaNames = map[string]string{}
-	for _, a := range s.areas {
-		s.areaNames[a.Code] = report.AreaName(s.areas, "en", a.Code)
 	}
 	s.dummyHash = hashPassword(s.hashing, newOneTimePassword())
 	s.accounts = &Accounts{Store: d.Store, Hashing: s.hashing, Now: s.now, Log: s.log}

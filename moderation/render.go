@@ -130,9 +130,7 @@ type page struct {
 	Notice   string
 	Script   string
 	Areas    []report.Area
-	// AreaNames maps area codes to English names, for alerts' areas.
-	AreaNames map[string]string
-	Data      any
+	Data     any
 }
 
 // T translates a catalog key; with arguments the text is a fmt format.
@@ -223,7 +221,7 @@ func translated(lang, keyOrText string) string {
 // browser's, as moderators have no setting for it.
 func (s *server) render(c *gin.Context, status int, name, title string, data any) {
 	lang := pageLanguage(c)
-	p := &page{Title: translated(lang, title), SiteName: s.siteName, Lang: lang, Data: data, Areas: s.areas, AreaNames: s.areaNames}
+	p := &page{Title: translated(lang, title), SiteName: s.siteName, Lang: lang, Data: data, Areas: s.areas}
 	// The navigation is only for a complete sign-in, not for a session between its steps.
 	if sess, ok := c.Get(ctxSession); ok && sess.(*store.Session).Full {
 		p.Me = me(c)
