@@ -39,14 +39,13 @@ type queueItem struct {
 }
 
 type queueData struct {
-	Items    []queueItem
-	Counts   []kindCount
-	Total    int64
-	Page     int
-	Prev     int
-	Next     int
-	Pages    int
-	Reviewer string
+	Items  []queueItem
+	Counts []kindCount
+	Total  int64
+	Page   int
+	Prev   int
+	Next   int
+	Pages  int
 }
 
 type kindCount struct {
@@ -73,7 +72,7 @@ func (s *server) showQueue(c *gin.Context) {
 		s.fail(c, err)
 		return
 	}
-	d := queueData{Page: pageNumber(c), Reviewer: me(c).Name}
+	d, name := queueData{Page: pageNumber(c)}, me(c).Name
 	for _, k := range report.Kinds {
 		d.Counts = append(d.Counts, kindCount{k, counts[k]})
 		d.Total += counts[k]
@@ -93,7 +92,7 @@ func (s *server) showQueue(c *gin.Context) {
 			return
 		}
 		if r.ClaimedBy != "" && r.ClaimedUntil.After(now) {
-			it.ClaimedBy, it.ClaimedUntil, it.Mine = r.ClaimedBy, r.ClaimedUntil, r.ClaimedBy == d.Reviewer
+			it.ClaimedBy, it.ClaimedUntil, it.Mine = r.ClaimedBy, r.ClaimedUntil, r.ClaimedBy == name
 		}
 		d.Items = append(d.Items, it)
 	}

@@ -25,9 +25,8 @@ type segment struct {
 // rawField is one field of a report as the reporter sent it. Values are shown as text: the
 // templates escape them, whatever they contain.
 type rawField struct {
-	Label    string
-	Values   [][]segment
-	Multline bool
+	Label  string
+	Values [][]segment
 }
 
 type reportData struct {
@@ -92,7 +91,7 @@ func (s *server) rawFields(lang string, r *report.Report) ([]rawField, int) {
 	hints := 0
 	var out []rawField
 	for _, f := range report.Schema(r.Kind) {
-		rf := rawField{Label: report.FieldLabel(lang, f.Name), Multline: f.Type == report.TypeTextarea}
+		rf := rawField{Label: report.FieldLabel(lang, f.Name)}
 		for _, it := range values[f.Name] {
 			switch f.Type {
 			case report.TypeEnum, report.TypeMulti:
